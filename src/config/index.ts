@@ -1,0 +1,127 @@
+/**
+ * Turns the environment into one frozen, typed Config. Everything the process reads from the
+ * environment is read here, once, and checked eagerly so that a typo fails the start with a
+ * message naming the variable, not a confusing error minutes later.
+ */
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type SeedSize = 'demo' | 'bench';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  /** `NODE_ENV`; default `development`. Production masks internal errors and hides Sandbox. */
+  readonly nodeEnv: NodeEnv;
+  /** `PORT`; default 4000. */
+  readonly port: number;
+  /** `HOST`; default `0.0.0.0`. */
+  readonly host: string;
+  /** `DATABASE_URL`; when absent the server runs an embedded PostgreSQL (PGlite). */
+  readonly databaseUrl: string | undefined;
+  /** `DATABASE_POOL_MAX`; default 10. Connections per instance. */
+  readonly databasePoolMax: number;
+  /** `EMBEDDED_DATA_DIR`; default `.data/pglite`. Where the embedded database keeps its files. */
+  readonly embeddedDataDir: string;
+  /** `REDIS_URL`; when absent the server runs single-instance (no shared cache). */
+  readonly redisUrl: string | undefined;
+  /** `SEED_SIZE`; default `demo`. The dataset loaded into an empty database at start. */
+  readonly seedSize: SeedSize;
+  /** `SEED_ON_EMPTY`; default true for the embedded database, false otherwise. */
+  readonly seedOnEmpty: boolean;
+  /** `LOG_LEVEL`; default `info` (`silent` under test). */
+  readonly logLevel: LogLevel;
+  /** `SESSION_TTL_SECONDS`; default 7 days. */
+  readonly sessionTtlSeconds: number;
+  /** `COOKIE_SECURE`; default true in production. Marks the session cookie `Secure`. */
+  readonly cookieSecure: boolean;
+  /**
+   * `CORS_ORIGINS`: comma-separated origins allowed to call the API from a browser, with
+   * credentials. Default: none (same origin only). Never `*`: the session cookie rides along.
+   */
+  readonly corsOrigins: readonly string[];
+  /** `SHUTDOWN_GRACE_MS`; default 10000. How long SIGTERM waits for in-flight requests. */
+  readonly shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new ConfigError(`${name} must be one of ${allowed.join(', ')}; got "${raw}".`);
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; got "${raw}".`);
+  }
+  return value;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false; got "${raw}".`);
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL (expected ${protocols[0]}//host:port/...).`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.join(' or ')}; got "${parsed.protocol}".`);
+  }
+  return raw;
+}
+
+function origins(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (!raw) return [];
+  return raw.split(',').map((origin) => {
+    const trimmed = origin.trim();
+    if (!/^https?:\/\/[^/\s*]+$/.test(trimmed)) {
+      throw new ConfigError(`${name} must list origins like https://shop.example.com; got "${trimmed}".`);
+    }
+    return trimmed;
+  });
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  return Object.freeze({
+    nodeEnv,
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl,
+    databasePoolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
+    embeddedDataDir: env.EMBEDDED_DATA_DIR || '.data/pglite',
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    seedSize: oneOf(env, 'SEED_SIZE', ['demo', 'bench'] as const, 'demo'),
+    seedOnEmpty: flag(env, 'SEED_ON_EMPTY', databaseUrl === undefined),
+    logLevel: oneOf(
+      env,
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      nodeEnv === 'test' ? 'silent' : 'info',
+    ),
+    sessionTtlSeconds: integer(env, 'SESSION_TTL_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
+    cookieSecure: flag(env, 'COOKIE_SECURE', nodeEnv === 'production'),
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+  });
+}

@@ -1,0 +1,10 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261122000000_initial } from './Migration20261122000000_initial';
+
+/**
+ * Every migration, in order. Listed explicitly (not globbed from disk) so the same list works
+ * under tsx, compiled JavaScript and Jest alike.
+ */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
+];

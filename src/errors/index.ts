@@ -1,0 +1,91 @@
+/**
+ * The closed vocabulary of errors a client can see. Every error that leaves the API carries one
+ * of these codes in `extensions.code`; anything else is masked by `formatError`.
+ */
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+
+export enum ErrorCode {
+  BadUserInput = 'BAD_USER_INPUT',
+  Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
+  NotFound = 'NOT_FOUND',
+  RateLimited = 'RATE_LIMITED',
+  InternalServerError = 'INTERNAL_SERVER_ERROR',
+}
+
+/** Codes Apollo Server itself emits for requests that never reach execution; passed through. */
+const APOLLO_REQUEST_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+const PUBLIC_CODES = new Set<string>([...Object.values(ErrorCode), ...APOLLO_REQUEST_CODES]);
+
+abstract class AppError extends GraphQLError {
+  protected constructor(message: string, code: ErrorCode, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...extensions, code } });
+  }
+}
+
+export class BadUserInputError extends AppError {
+  /** `field` names the argument or input field at fault, so a form can highlight it. */
+  constructor(message: string, extensions: { field?: string; [key: string]: unknown } = {}) {
+    super(message, ErrorCode.BadUserInput, extensions);
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'Sign in first: send the token from `login` as `Authorization: Bearer <token>`.') {
+    super(message, ErrorCode.Unauthenticated);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super(message, ErrorCode.Forbidden);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(type: string, id: string) {
+    super(`No ${type} has the id "${id}".`, ErrorCode.NotFound, { type, id });
+  }
+}
+
+export interface FormatErrorOptions {
+  /** Default false. When true, unknown errors keep their message (development only). */
+  exposeInternals?: boolean;
+  /** Called with every error that gets masked, so it reaches the logs. */
+  onInternalError?: (error: unknown) => void;
+}
+
+/**
+ * The one place errors are shaped for clients. Known codes pass; anything else (a driver error,
+ * a bug) becomes INTERNAL_SERVER_ERROR with a generic message. Never throws.
+ */
+export function createFormatError(options: FormatErrorOptions = {}) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
+      // Stack traces are development aids only.
+      if (options.exposeInternals) return formatted;
+      const { stacktrace: _omit, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    options.onInternalError?.(unwrapResolverError(error));
+    if (options.exposeInternals) {
+      return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.InternalServerError } };
+    }
+    return {
+      message: 'Something went wrong on our side. Try again; if it persists, report the request id.',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: ErrorCode.InternalServerError },
+    };
+  };
+}

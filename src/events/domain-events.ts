@@ -1,0 +1,19 @@
+/**
+ * What a committed write announces. One event feeds both cache invalidation and live
+ * subscriptions; it is published only after its transaction has committed.
+ */
+export type DomainEvent =
+  | { type: 'ProductCreated'; productId: number; categoryId: number }
+  | {
+      type: 'ProductUpdated';
+      productId: number;
+      /** The product's fields that changed, by their GraphQL names. */
+      fields: string[];
+      /** Categories the product left or joined, when it moved. */
+      categoryIds: number[];
+    }
+  | { type: 'ReviewAdded'; reviewId: number; productId: number; authorId: number }
+  | { type: 'OrderPlaced'; orderId: number; userId: number; productIds: number[] };
+
+export type DomainEventType = DomainEvent['type'];
+export type DomainEventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

@@ -1,0 +1,75 @@
+/**
+ * Relay-style connections over keyset pagination. A cursor is the opaque base64url of the sort
+ * key of one row (`[sortValue, id]`), so the next page starts strictly after it and never
+ * skips or repeats rows when others are inserted meanwhile.
+ */
+import { BadUserInputError } from '../../errors';
+
+export type CursorKey = readonly [string | number, number];
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+export interface Connection<T> {
+  edges: Edge<T>[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  /** Resolved only when a client selects it (graphql-js calls function-valued properties). */
+  totalCount?: () => Promise<number>;
+}
+
+export const MAX_PAGE_SIZE = 100;
+
+export function encodeCursor(key: CursorKey): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | null | undefined, argument = 'after'): CursorKey | null {
+  if (cursor === null || cursor === undefined) return null;
+  try {
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(key) &&
+      key.length === 2 &&
+      (typeof key[0] === 'string' || typeof key[0] === 'number') &&
+      Number.isSafeInteger(key[1])
+    ) {
+      return [key[0], key[1]];
+    }
+  } catch {
+    // Falls through to the error below: any undecodable cursor is the caller's mistake.
+  }
+  throw new BadUserInputError(
+    `"${argument}" is not a cursor this API issued; pass a \`cursor\` or \`endCursor\` from an earlier page.`,
+    { field: argument },
+  );
+}
+
+/** Checks `first` against the API's page-size bounds. */
+export function pageSize(first: number | null | undefined, fallback: number, argument = 'first'): number {
+  const size = first ?? fallback;
+  if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE) {
+    throw new BadUserInputError(`"${argument}" must be from 0 to ${MAX_PAGE_SIZE}; got ${size}.`, { field: argument });
+  }
+  return size;
+}
+
+export function toConnection<T>(
+  rows: readonly T[],
+  hasNextPage: boolean,
+  keyOf: (row: T) => CursorKey,
+  totalCount?: () => Promise<number>,
+): Connection<T> {
+  const edges = rows.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
+  return {
+    edges,
+    pageInfo: { hasNextPage, endCursor: edges.length > 0 ? edges[edges.length - 1]!.cursor : null },
+    ...(totalCount ? { totalCount } : {}),
+  };
+}
+
+/** Sort key of lists ordered newest first, the default for reviews and orders. */
+export function newestKey(row: { createdAt: Date; id: number }): CursorKey {
+  return [row.createdAt.toISOString(), row.id];
+}

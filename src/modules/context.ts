@@ -1,0 +1,43 @@
+/**
+ * What every resolver receives. Built per request by the server's context factory.
+ */
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { EventBus } from '../events/bus';
+import { ForbiddenError, UnauthenticatedError } from '../errors';
+import type { Loaders } from './loaders';
+import type { UserRole } from './user/user.entity';
+
+export interface Viewer {
+  userId: number;
+  role: UserRole;
+}
+
+/** HTTP-only abilities; absent over WebSockets. */
+export interface SessionTransport {
+  /** The token the request came with, if any. */
+  token: string | null;
+  setSessionCookie(token: string, expiresAt: Date): void;
+  clearSessionCookie(): void;
+}
+
+export interface Context {
+  /** This request's own EntityManager fork; never the global one. */
+  em: SqlEntityManager;
+  loaders: Loaders;
+  /** The signed-in user, or null. */
+  viewer: Viewer | null;
+  events: EventBus;
+  sessionTtlSeconds: number;
+  transport: SessionTransport | null;
+}
+
+export function requireViewer(context: Context): Viewer {
+  if (!context.viewer) throw new UnauthenticatedError();
+  return context.viewer;
+}
+
+export function requireAdmin(context: Context): Viewer {
+  const viewer = requireViewer(context);
+  if (viewer.role !== 'ADMIN') throw new ForbiddenError('Only back-office users (role ADMIN) may change the catalog.');
+  return viewer;
+}

@@ -1,0 +1,88 @@
+import type { ProductFilter, Resolvers } from '../../__generated__/resolvers-types';
+import { BadUserInputError, NotFoundError } from '../../errors';
+import { decodeCursor, newestKey, pageSize, toConnection } from '../common/connection';
+import { parseId } from '../common/ids';
+import { requireAdmin, type Context } from '../context';
+import type { ProductConnectionModel } from '../models';
+import { findProductPage, productSortKey, type ProductListFilter, type ProductOrder } from './product.repository';
+import { adjustStock, createProduct, updateProduct } from './product.service';
+
+function toListFilter(filter: ProductFilter | null | undefined): ProductListFilter {
+  const result: ProductListFilter = {};
+  if (!filter) return result;
+  if (filter.categoryId != null) result.categoryId = parseId(filter.categoryId, 'filter.categoryId');
+  if (filter.search != null && filter.search.trim() !== '') result.search = filter.search.trim().slice(0, 200);
+  for (const bound of ['minPriceCents', 'maxPriceCents'] as const) {
+    const value = filter[bound];
+    if (value == null) continue;
+    if (value < 0) throw new BadUserInputError(`"filter.${bound}" must be zero or more.`, { field: `filter.${bound}` });
+    result[bound] = value;
+  }
+  if (result.minPriceCents !== undefined && result.maxPriceCents !== undefined && result.minPriceCents > result.maxPriceCents) {
+    throw new BadUserInputError('"filter.minPriceCents" must not exceed "filter.maxPriceCents".', { field: 'filter.minPriceCents' });
+  }
+  return result;
+}
+
+/** A page of products: one statement, plus the product rows primed into the request's loader. */
+export async function listProducts(
+  context: Context,
+  args: { first?: number | null; after?: string | null; filter: ProductListFilter; orderBy?: ProductOrder | null },
+): Promise<ProductConnectionModel> {
+  const order = args.orderBy ?? 'NEWEST';
+  const first = pageSize(args.first, 20);
+  const rows = await findProductPage(context.em, {
+    filter: args.filter,
+    order,
+    limit: first + 1,
+    after: decodeCursor(args.after),
+  });
+  const page = rows.slice(0, first);
+  // Later `product(id)` reads in this request find these rows without another statement.
+  for (const product of page) context.loaders.product.prime(product.id, product);
+  return toConnection(page, rows.length > first, productSortKey(order));
+}
+
+export const productResolvers: Resolvers = {
+  Query: {
+    product: async (_parent, { id }, context) => {
+      const product = await context.loaders.product.load(parseId(id));
+      if (!product) throw new NotFoundError('Product', id);
+      return product;
+    },
+    products: (_parent, args, context) =>
+      listProducts(context, { first: args.first, after: args.after, filter: toListFilter(args.filter), orderBy: args.orderBy }),
+  },
+  Mutation: {
+    createProduct: (_parent, { input }, context) => {
+      requireAdmin(context);
+      return createProduct(context.em, context.events, input);
+    },
+    updateProduct: (_parent, { id, input }, context) => {
+      requireAdmin(context);
+      return updateProduct(context.em, context.events, id, input);
+    },
+    adjustStock: (_parent, { id, delta }, context) => {
+      requireAdmin(context);
+      return adjustStock(context.em, context.events, id, delta);
+    },
+  },
+  Product: {
+    category: async (product, _args, context) => {
+      const category = await context.loaders.category.load(product.category.id);
+      // A foreign key guarantees the row; its absence is a bug, not a client error.
+      if (!category) throw new Error(`Category ${product.category.id} of product ${product.id} is missing`);
+      return category;
+    },
+    averageRating: async (product, _args, context) =>
+      (await context.loaders.reviewStats.load(product.id))?.averageRating ?? null,
+    reviewCount: async (product, _args, context) => (await context.loaders.reviewStats.load(product.id))?.reviewCount ?? 0,
+    reviews: async (product, args, context) => {
+      const first = pageSize(args.first, 10);
+      const page = await context.loaders.reviewPage.load({ parentId: product.id, first, after: decodeCursor(args.after) });
+      return toConnection(page.rows, page.hasNextPage, newestKey, async () =>
+        (await context.loaders.reviewStats.load(product.id))?.reviewCount ?? 0,
+      );
+    },
+  },
+};

@@ -1,0 +1,22 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { UnauthenticatedError } from '../../errors';
+import { decoyHash, verifyPassword } from '../../session/password';
+import { startSession, type StartedSession } from '../../session/sessions';
+import type { User } from './user.entity';
+import { findUserForLogin } from './user.repository';
+
+const WRONG_CREDENTIALS = 'That email and password do not match an account. Check both and try again.';
+
+/** Checks the credentials and starts a session. The same answer for an unknown email and a wrong password. */
+export async function login(
+  em: SqlEntityManager,
+  email: string,
+  password: string,
+  ttlSeconds: number,
+): Promise<{ user: User; session: StartedSession }> {
+  const user = await findUserForLogin(em, email);
+  const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
+  if (!user || !valid) throw new UnauthenticatedError(WRONG_CREDENTIALS);
+  const session = await startSession(em, user.id, ttlSeconds);
+  return { user, session };
+}

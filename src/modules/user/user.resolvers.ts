@@ -1,0 +1,45 @@
+import type { Resolvers } from '../../__generated__/resolvers-types';
+import { ForbiddenError } from '../../errors';
+import { endSession } from '../../session/sessions';
+import { decodeCursor, newestKey, pageSize, toConnection } from '../common/connection';
+import type { Context } from '../context';
+import type { User } from './user.entity';
+import { login } from './auth.service';
+
+/** Email and orders are the user's own business: anyone else asking gets FORBIDDEN. */
+function requireSelf(user: User, context: Context, field: string): void {
+  if (context.viewer?.userId !== user.id) {
+    throw new ForbiddenError(`Only the user themself may read "${field}"; sign in as that user to see it.`);
+  }
+}
+
+export const userResolvers: Resolvers = {
+  Query: {
+    me: (_parent, _args, context) => (context.viewer ? context.loaders.user.load(context.viewer.userId) : null),
+  },
+  Mutation: {
+    login: async (_parent, { email, password }, context) => {
+      const { user, session } = await login(context.em, email, password, context.sessionTtlSeconds);
+      context.transport?.setSessionCookie(session.token, session.expiresAt);
+      return { user, token: session.token, expiresAt: session.expiresAt };
+    },
+    logout: async (_parent, _args, context) => {
+      const token = context.transport?.token;
+      if (token) await endSession(context.em, token);
+      context.transport?.clearSessionCookie();
+      return true;
+    },
+  },
+  User: {
+    email: (user, _args, context) => {
+      requireSelf(user, context, 'email');
+      return user.email;
+    },
+    orders: async (user, args, context) => {
+      requireSelf(user, context, 'orders');
+      const first = pageSize(args.first, 10);
+      const page = await context.loaders.orderPage.load({ parentId: user.id, first, after: decodeCursor(args.after) });
+      return toConnection(page.rows, page.hasNextPage, newestKey);
+    },
+  },
+};

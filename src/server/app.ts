@@ -1,0 +1,93 @@
+/**
+ * The composition root of the HTTP side: Express 5 with Apollo Server 5 on a plain Node HTTP
+ * server (so a WebSocket server can later share the port), health routes, and an ordered stop.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import cors from 'cors';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import type { Config } from '../config';
+import type { Database } from '../db/orm';
+import { createFormatError } from '../errors';
+import type { EventBus } from '../events/bus';
+import type { Context } from '../modules/context';
+import { buildStorefrontSchema } from '../modules';
+import { createContextFactory } from './context';
+import { healthRoutes } from './health';
+import { bodyParseErrorHandler, requireJsonBody } from './http-errors';
+import type { Logger } from './logger';
+
+export interface AppOptions {
+  config: Config;
+  database: Database;
+  events: EventBus;
+  logger: Logger;
+}
+
+export interface App {
+  httpServer: http.Server;
+  /** Starts listening on `config.port` (0 picks a free port); resolves to the GraphQL URL. */
+  listen(): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish (up to the grace period), closes Apollo. */
+  stop(): Promise<void>;
+}
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config, database, events, logger } = options;
+  const production = config.nodeEnv === 'production';
+  const app = express();
+  const httpServer = http.createServer(app);
+  let shuttingDown = false;
+
+  const apollo = new ApolloServer<Context>({
+    schema: buildStorefrontSchema(),
+    introspection: !production,
+    includeStacktraceInErrorResponses: !production,
+    formatError: createFormatError({
+      exposeInternals: !production,
+      onInternalError: (error) => logger.error({ err: error }, 'unexpected error in a GraphQL operation'),
+    }),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
+      production
+        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+        : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }),
+    ],
+  });
+  await apollo.start();
+
+  app.disable('x-powered-by');
+  app.use(healthRoutes(database.orm, () => shuttingDown));
+  app.use(
+    '/graphql',
+    cors({ origin: [...config.corsOrigins], credentials: true }),
+    requireJsonBody,
+    express.json({ limit: '1mb' }),
+    bodyParseErrorHandler,
+    expressMiddleware(apollo, { context: createContextFactory({ orm: database.orm, events, config }) }),
+  );
+
+  return {
+    httpServer,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          const { port } = httpServer.address() as AddressInfo;
+          const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+          resolve(`http://${host}:${port}/graphql`);
+        });
+      }),
+    async stop() {
+      shuttingDown = true;
+      await apollo.stop();
+    },
+  };
+}

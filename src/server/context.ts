@@ -1,0 +1,56 @@
+/**
+ * Builds each request's Context: a fresh EntityManager fork, fresh DataLoaders, and the viewer
+ * behind the request's bearer token or session cookie.
+ */
+import type { Request, Response } from 'express';
+import { parse as parseCookie } from 'cookie';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../config';
+import type { Orm } from '../db/orm';
+import type { EventBus } from '../events/bus';
+import { resolveSession, tokenFromRequest } from '../session/sessions';
+import type { Context, Viewer } from '../modules/context';
+import { createLoaders } from '../modules/loaders';
+import type { UserRole } from '../modules/user/user.entity';
+
+export const SESSION_COOKIE = 'sid';
+
+export interface ContextFactoryOptions {
+  orm: Orm;
+  events: EventBus;
+  config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure'>;
+}
+
+export function createContextFactory(options: ContextFactoryOptions) {
+  const { orm, events, config } = options;
+  return async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
+    const em = orm.em.fork() as SqlEntityManager;
+    const cookies = parseCookie(req.headers.cookie ?? '');
+    const token = tokenFromRequest(req.headers.authorization, cookies[SESSION_COOKIE]);
+    let viewer: Viewer | null = null;
+    if (token) {
+      const session = await resolveSession(em, token);
+      if (session) viewer = { userId: session.userId, role: session.role as UserRole };
+    }
+    return {
+      em,
+      loaders: createLoaders(em),
+      viewer,
+      events,
+      sessionTtlSeconds: config.sessionTtlSeconds,
+      transport: {
+        token,
+        setSessionCookie: (value, expiresAt) =>
+          res.cookie(SESSION_COOKIE, value, {
+            httpOnly: true,
+            sameSite: 'lax',
+            secure: config.cookieSecure,
+            path: '/',
+            expires: expiresAt,
+          }),
+        clearSessionCookie: () =>
+          res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/' }),
+      },
+    };
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * Requests that fail before GraphQL runs (not JSON, wrong content type) still get the GraphQL
+ * over HTTP error shape: `{ "errors": [{ "message", "extensions": { "code" } }] }`.
+ */
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+
+export function sendRequestError(res: Response, status: number, message: string): void {
+  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }));
+}
+
+const JSON_TYPES = ['application/json', 'application/graphql-response+json'];
+
+/** POST bodies must be JSON; GET carries the operation in the query string. */
+export const requireJsonBody: RequestHandler = (req, res, next) => {
+  if (req.method === 'POST' && !JSON_TYPES.some((type) => req.is(type))) {
+    sendRequestError(res, 415, 'Send GraphQL requests as POST with "Content-Type: application/json", or as GET.');
+    return;
+  }
+  next();
+};
+
+export const bodyParseErrorHandler: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, next) => {
+  if (error.type === 'entity.parse.failed') {
+    sendRequestError(res, 400, 'The request body is not valid JSON. Send {"query": "...", "variables": {...}}.');
+    return;
+  }
+  if (error.type === 'entity.too.large') {
+    sendRequestError(res, 413, 'The request body is too large.');
+    return;
+  }
+  next(error);
+};
