@@ -55,7 +55,7 @@ export function ormOptions(options: CreateOrmOptions): Options<PostgreSqlDriver>
     debug: options.debug ?? false,
     // Metadata comes from the EntitySchema definitions; nothing is discovered from disk.
     discovery: { warnWhenNoEntities: true },
-    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
     // Resolvers fork the EntityManager per request; the global one must never be used.
     allowGlobalContext: false,
     forceUtcTimezone: true,

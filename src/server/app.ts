@@ -49,6 +49,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const apollo = new ApolloServer<Context>({
     schema: buildStorefrontSchema(),
     introspection: !production,
+    // index.ts owns the signals, so the whole service (not Apollo alone) stops in order.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !production,
     formatError: createFormatError({
       exposeInternals: !production,
