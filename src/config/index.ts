@@ -23,6 +23,12 @@ export interface Config {
   readonly embeddedDataDir: string;
   /** `REDIS_URL`; when absent the server runs single-instance (no shared cache). */
   readonly redisUrl: string | undefined;
+  /**
+   * `SESSION_REDIS_URL`: the durable Redis for sessions (noeviction, AOF). Sessions live in
+   * PostgreSQL until the session-hardening work moves them; the variable is validated already
+   * so deployments can be wired once.
+   */
+  readonly sessionRedisUrl: string | undefined;
   /** `SEED_SIZE`; default `demo`. The dataset loaded into an empty database at start. */
   readonly seedSize: SeedSize;
   /** `SEED_ON_EMPTY`; default true for the embedded database, false otherwise. */
@@ -111,6 +117,7 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
     embeddedDataDir: env.EMBEDDED_DATA_DIR || '.data/pglite',
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    sessionRedisUrl: url(env, 'SESSION_REDIS_URL', ['redis:', 'rediss:']),
     seedSize: oneOf(env, 'SEED_SIZE', ['demo', 'bench'] as const, 'demo'),
     seedOnEmpty: flag(env, 'SEED_ON_EMPTY', databaseUrl === undefined),
     logLevel: oneOf(

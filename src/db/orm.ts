@@ -32,6 +32,8 @@ export class SqlStatementCounter {
 
 export interface CreateOrmOptions {
   clientUrl: string;
+  // Schemas of different entity types share no common type argument; `any` is the honest one.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   entities: EntitySchema<any>[];
   /** Default 10. */
   poolMax?: number;

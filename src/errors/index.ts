@@ -24,7 +24,14 @@ const APOLLO_REQUEST_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
-const PUBLIC_CODES = new Set<string>([...Object.values(ErrorCode), ...APOLLO_REQUEST_CODES]);
+/**
+ * Codes whose message is meant for the client. INTERNAL_SERVER_ERROR is not among them: Apollo
+ * stamps it on every unexpected error, whose message may hold SQL or other internals.
+ */
+const PUBLIC_CODES = new Set<string>([
+  ...Object.values(ErrorCode).filter((code) => code !== ErrorCode.InternalServerError),
+  ...APOLLO_REQUEST_CODES,
+]);
 
 abstract class AppError extends GraphQLError {
   protected constructor(message: string, code: ErrorCode, extensions: Record<string, unknown> = {}) {

@@ -10,7 +10,7 @@ import { InProcessEventBus } from '../../src/events/bus';
 import type { DomainEvent } from '../../src/events/domain-events';
 import { entities } from '../../src/modules';
 import { hashPassword } from '../../src/session/password';
-import { createApp } from '../../src/server/app';
+import { createApp, type App } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
 import { createTestDatabase, type TestDatabase } from './database';
 
@@ -22,6 +22,7 @@ export interface GraphQLResponse<T = any> {
 
 export interface TestServer {
   url: string;
+  app: App;
   database: Database;
   dataset: Dataset;
   /** Every domain event published, in order. */
@@ -78,6 +79,7 @@ export async function startTestServer(
 
   return {
     url,
+    app,
     database,
     dataset,
     events: published,

@@ -6,10 +6,10 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { entities } from '../modules';
 import { hashPassword } from '../session/password';
-import { startEmbeddedPostgres } from './embedded';
-import { createDatabase, migrate } from './orm';
-import { DATASET_SIZES, SEED_PASSWORD, type DatasetSize } from './seed/dataset';
-import { seed } from './seed/seed';
+import { startEmbeddedPostgres } from '../db/embedded';
+import { createDatabase, migrate } from '../db/orm';
+import { DATASET_SIZES, SEED_PASSWORD, type DatasetSize } from '../db/seed/dataset';
+import { seed } from '../db/seed/seed';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { size: { type: 'string', default: 'demo' } } });

@@ -1,8 +1,8 @@
 /** `npm run migrate`: applies pending migrations to the configured (or embedded) database. */
 import { loadConfig } from '../config';
 import { entities } from '../modules';
-import { startEmbeddedPostgres } from './embedded';
-import { createDatabase, migrate } from './orm';
+import { startEmbeddedPostgres } from '../db/embedded';
+import { createDatabase, migrate } from '../db/orm';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -1,0 +1,42 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('loadConfig', () => {
+  it('has documented defaults: port 4000, embedded database, demo seed on empty', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 4000,
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      seedOnEmpty: true,
+      seedSize: 'demo',
+      cookieSecure: false,
+      corsOrigins: [],
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('does not seed a configured database unless asked', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://h/db' }).seedOnEmpty).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://h/db', SEED_ON_EMPTY: 'true' }).seedOnEmpty).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT must be a whole number/],
+    [{ PORT: '70000' }, /PORT must be a whole number from 0 to 65535/],
+    [{ NODE_ENV: 'staging' }, /NODE_ENV must be one of development, production, test/],
+    [{ DATABASE_URL: 'mysql://h/db' }, /DATABASE_URL must start with postgres: or postgresql:/],
+    [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a valid URL/],
+    [{ REDIS_URL: 'http://h' }, /REDIS_URL must start with redis: or rediss:/],
+    [{ SEED_SIZE: 'huge' }, /SEED_SIZE must be one of demo, bench/],
+    [{ COOKIE_SECURE: 'maybe' }, /COOKIE_SECURE must be true or false/],
+    [{ CORS_ORIGINS: '*' }, /CORS_ORIGINS must list origins/],
+  ])('refuses %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('production defaults to secure cookies', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).cookieSecure).toBe(true);
+  });
+});
