@@ -13,6 +13,7 @@ function toDate(value: unknown): Date {
 /** ISO-8601 strings on the wire, `Date` inside resolvers. */
 export const DateTimeScalar = new GraphQLScalarType({
   name: 'DateTime',
+  description: 'An instant in time, as an ISO-8601 string in UTC, e.g. `2026-11-22T08:00:00.000Z`.',
   serialize: (value) => toDate(value).toISOString(),
   parseValue: toDate,
   parseLiteral: (ast) => {
