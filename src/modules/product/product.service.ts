@@ -2,7 +2,7 @@
  * Back-office writes to the catalog. Each runs in one transaction and, after it commits,
  * announces what changed.
  */
-import { LockMode, ref } from '@mikro-orm/core';
+import { LockMode, ref, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, NotFoundError } from '../../errors';
 import type { EventBus } from '../../events/bus';
@@ -42,11 +42,11 @@ export async function createProduct(em: SqlEntityManager, events: EventBus, inpu
   const priceCents = requireInt(input.priceCents, 'input.priceCents', 0);
   const stock = requireInt(input.stock ?? 0, 'input.stock', 0);
   const currency = requireCurrency(input.currency ?? 'USD', 'input.currency');
+  const duplicateSku = () =>
+    new BadUserInputError(`"input.sku": a product with the SKU "${sku}" exists already.`, { field: 'input.sku' });
   const product = await em.transactional(async (tx) => {
     const category = await requireCategory(tx, input.categoryId, 'input.categoryId');
-    if (await tx.count(Product, { sku })) {
-      throw new BadUserInputError(`"input.sku": a product with the SKU "${sku}" exists already.`, { field: 'input.sku' });
-    }
+    if (await tx.count(Product, { sku })) throw duplicateSku();
     const created = tx.create(Product, {
       sku,
       name,
@@ -60,6 +60,9 @@ export async function createProduct(em: SqlEntityManager, events: EventBus, inpu
     });
     await tx.flush();
     return created;
+  }).catch((error: unknown) => {
+    // Two concurrent creations with one SKU: the unique index decides, the loser hears why.
+    throw error instanceof UniqueConstraintViolationException ? duplicateSku() : error;
   });
   await events.publish({ type: 'ProductCreated', productId: product.id, categoryId: product.category.id });
   return product;
