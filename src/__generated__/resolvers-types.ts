@@ -25,6 +25,13 @@ export type AddReviewInput = {
   rating: Scalars['Int']['input'];
 };
 
+/** Who may share a cached entry. */
+export type CacheScope =
+  /** One entry per signed-in user; never served to anyone else or to an anonymous request. */
+  | 'PRIVATE'
+  /** One entry serves every caller. */
+  | 'PUBLIC';
+
 /** A shelf of the storefront. Every product sits in exactly one category. */
 export type Category = {
   __typename?: 'Category';
@@ -543,6 +550,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   AddReviewInput: AddReviewInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CacheScope: CacheScope;
   Category: ResolverTypeWrapper<CategoryModel>;
   CreateProductInput: CreateProductInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -605,6 +613,15 @@ export type ResolversParentTypes = {
   UpdateProductInput: UpdateProductInput;
   User: UserModel;
 };
+
+export type CachedDirectiveArgs = {
+  scope?: Maybe<CacheScope>;
+  staleWhileRevalidate?: Maybe<Scalars['Int']['input']>;
+  tags?: Maybe<Array<Scalars['String']['input']>>;
+  ttl?: Maybe<Scalars['Int']['input']>;
+};
+
+export type CachedDirectiveResolver<Result, Parent, ContextType = Context, Args = CachedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type CategoryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Category'] = ResolversParentTypes['Category']> = {
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -747,3 +764,6 @@ export type Resolvers<ContextType = Context> = {
   User?: UserResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = Context> = {
+  cached?: CachedDirectiveResolver<any, any, ContextType>;
+};

@@ -44,6 +44,18 @@ export interface Config {
    * credentials. Default: none (same origin only). Never `*`: the session cookie rides along.
    */
   readonly corsOrigins: readonly string[];
+  /** `CACHE_ENABLED`; default true. False: every read goes to the database (for comparisons). */
+  readonly cacheEnabled: boolean;
+  /** `CACHE_KEY_PREFIX`; default `sf`. Namespaces every Redis key and channel of this deployment. */
+  readonly cacheKeyPrefix: string;
+  /** `CACHE_L1_MAX_ENTRIES`; default 10000. Size of each instance's in-process cache. */
+  readonly cacheL1MaxEntries: number;
+  /** `CACHE_L1_MAX_TTL_MS`; default 30000. The longest an entry stays in the in-process cache. */
+  readonly cacheL1MaxTtlMs: number;
+  /** `REDIS_COMMAND_TIMEOUT_MS`; default 250. A slower cache call counts as a miss. */
+  readonly redisCommandTimeoutMs: number;
+  /** `CACHE_ACK_TIMEOUT_MS`; default 500. How long a write waits for other instances to drop what it changed. */
+  readonly cacheAckTimeoutMs: number;
   /** `SHUTDOWN_GRACE_MS`; default 10000. How long SIGTERM waits for in-flight requests. */
   readonly shutdownGraceMs: number;
 }
@@ -94,6 +106,14 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   return raw;
 }
 
+function keyPrefix(env: Env, name: string, fallback: string): string {
+  const raw = env[name] || fallback;
+  if (!/^[A-Za-z0-9_.-]{1,40}$/.test(raw)) {
+    throw new ConfigError(`${name} must be 1 to 40 letters, digits, '_', '.' or '-'; got "${raw}".`);
+  }
+  return raw;
+}
+
 function origins(env: Env, name: string): string[] {
   const raw = env[name];
   if (!raw) return [];
@@ -129,6 +149,12 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlSeconds: integer(env, 'SESSION_TTL_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
     cookieSecure: flag(env, 'COOKIE_SECURE', nodeEnv === 'production'),
     corsOrigins: origins(env, 'CORS_ORIGINS'),
+    cacheEnabled: flag(env, 'CACHE_ENABLED', true),
+    cacheKeyPrefix: keyPrefix(env, 'CACHE_KEY_PREFIX', 'sf'),
+    cacheL1MaxEntries: integer(env, 'CACHE_L1_MAX_ENTRIES', 10_000, 0, 10_000_000),
+    cacheL1MaxTtlMs: integer(env, 'CACHE_L1_MAX_TTL_MS', 30_000, 0, 3_600_000),
+    redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 250, 10, 60_000),
+    cacheAckTimeoutMs: integer(env, 'CACHE_ACK_TIMEOUT_MS', 500, 10, 60_000),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
   });
 }

@@ -4,7 +4,8 @@
  */
 import type { DomainEvent } from './domain-events';
 
-export type EventHandler = (event: DomainEvent) => void | Promise<void>;
+/** Receives the events of one `publish` call together (e.g. an order and its stock changes). */
+export type EventHandler = (events: readonly DomainEvent[]) => void | Promise<void>;
 
 export interface EventBus {
   /** Delivers `events` to every handler; resolves once local handlers have run. */
@@ -16,7 +17,7 @@ export interface EventBus {
 
 export interface InProcessEventBusOptions {
   /** Called when a handler throws; the publisher is never failed by a subscriber. */
-  onHandlerError?: (error: unknown, event: DomainEvent) => void;
+  onHandlerError?: (error: unknown, events: readonly DomainEvent[]) => void;
 }
 
 export class InProcessEventBus implements EventBus {
@@ -25,17 +26,15 @@ export class InProcessEventBus implements EventBus {
   constructor(private readonly options: InProcessEventBusOptions = {}) {}
 
   async publish(...events: DomainEvent[]): Promise<void> {
-    for (const event of events) {
-      await Promise.all(
-        [...this.handlers].map(async (handler) => {
-          try {
-            await handler(event);
-          } catch (error) {
-            this.options.onHandlerError?.(error, event);
-          }
-        }),
-      );
-    }
+    await Promise.all(
+      [...this.handlers].map(async (handler) => {
+        try {
+          await handler(events);
+        } catch (error) {
+          this.options.onHandlerError?.(error, events);
+        }
+      }),
+    );
   }
 
   subscribe(handler: EventHandler): () => void {

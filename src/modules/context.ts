@@ -2,6 +2,7 @@
  * What every resolver receives. Built per request by the server's context factory.
  */
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { FieldCacheRequest } from '../cache/field-cache';
 import type { EventBus } from '../events/bus';
 import { ForbiddenError, UnauthenticatedError } from '../errors';
 import type { Loaders } from './loaders';
@@ -29,6 +30,8 @@ export interface Context {
   events: EventBus;
   sessionTtlSeconds: number;
   transport: SessionTransport | null;
+  /** Per-request state of field caching; absent when the cache is off. */
+  fieldCache?: FieldCacheRequest;
 }
 
 export function requireViewer(context: Context): Viewer {

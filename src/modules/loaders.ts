@@ -1,45 +1,136 @@
 /**
  * The per-request DataLoaders: every entity and relation read in a resolver goes through one
  * of these, so a request sends one statement per kind of thing it reads, whatever its shape.
- * Built fresh for each request from that request's EntityManager, so nothing is memoised
- * across requests or users.
+ * A factory is built once at boot; it makes fresh loaders for each request from that request's
+ * EntityManager, so the request memo never leaks across requests or users. Entity loaders of
+ * types that carry `@cached` read through the two-tier cache.
  */
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type DataLoader from 'dataloader';
+import type { Orm } from '../db/orm';
+import { createEntityCodec, type EntityCodec } from '../db/entity-codec';
+import type { PolicyMap } from '../cache/policy';
+import type { TwoTierCache } from '../cache/two-tier-cache';
 import { createByForeignKeyLoader, createByKeyLoader } from '../loaders/by-key';
+import { createCachedByKeyLoader } from '../loaders/cached-by-key';
 import { createPagePerParentLoader } from '../loaders/page-per-parent';
 import type { CursorKey } from './common/connection';
+import { Category } from './category/category.entity';
 import { findCategoriesByIds } from './category/category.repository';
+import { Product } from './product/product.entity';
 import { findProductsByIds } from './product/product.repository';
-import { findNewestReviews, findReviewStats } from './review/review.repository';
+import { Review } from './review/review.entity';
+import { findNewestReviews, findReviewsByIds, findReviewStats, type ReviewStats } from './review/review.repository';
+import { User } from './user/user.entity';
 import { findUsersByIds } from './user/user.repository';
-import { findItemsOfOrders, findNewestOrders } from './order/order.repository';
+import { Order } from './order/order.entity';
+import { findItemsOfOrders, findNewestOrders, findOrdersByIds } from './order/order.repository';
 
 const cursorKey = (after: CursorKey) => JSON.stringify(after);
+const plainCodec: EntityCodec<ReviewStats> = { encode: (stats) => ({ ...stats }), decode: (record) => record as ReviewStats };
 
-export function createLoaders(em: SqlEntityManager) {
-  return {
-    category: createByKeyLoader({ fetch: (ids: readonly number[]) => findCategoriesByIds(em, ids), keyOf: (c) => c.id }),
-    product: createByKeyLoader({ fetch: (ids: readonly number[]) => findProductsByIds(em, ids), keyOf: (p) => p.id }),
-    user: createByKeyLoader({ fetch: (ids: readonly number[]) => findUsersByIds(em, ids), keyOf: (u) => u.id }),
-    reviewStats: createByKeyLoader({
-      fetch: (ids: readonly number[]) => findReviewStats(em, ids),
-      keyOf: (s) => s.productId,
-    }),
-    reviewPage: createPagePerParentLoader({
-      fetch: (ids: readonly number[], limit, after: CursorKey | null) => findNewestReviews(em, ids, limit, after),
-      parentOf: (review) => review.product.id,
-      cursorKey,
-    }),
-    orderPage: createPagePerParentLoader({
-      fetch: (ids: readonly number[], limit, after: CursorKey | null) => findNewestOrders(em, ids, limit, after),
-      parentOf: (order) => order.user.id,
-      cursorKey,
-    }),
-    orderItems: createByForeignKeyLoader({
-      fetch: (ids: readonly number[]) => findItemsOfOrders(em, ids),
-      keyOf: (item) => item.order.id,
-    }),
-  };
+export interface LoaderFactoryOptions {
+  orm: Orm;
+  /** Absent: every loader goes straight to the database (the cache is off). */
+  cache?: TwoTierCache;
+  policies: PolicyMap;
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+/** GraphQL types that have an entity loader, and so can be cached as references. */
+export const ENTITY_TYPES = ['Product', 'Category', 'User', 'Review', 'Order'] as const;
+export type EntityTypeName = (typeof ENTITY_TYPES)[number];
+
+export function createLoaderFactory(options: LoaderFactoryOptions) {
+  const { cache, policies, orm } = options;
+  const metadata = orm.getMetadata();
+  // Shared by every request: concurrent misses for one entity load it once per process.
+  const inflight = new Map<string, Map<number, Promise<unknown>>>();
+
+  function cachedOrPlain<R>(loader: {
+    /** The cache's name for what is loaded, e.g. `Product`. */
+    typeName: string;
+    /** The type whose `@cached` policy applies; default `typeName`. */
+    policyType?: string;
+    fetch: (ids: readonly number[]) => Promise<readonly R[]>;
+    keyOf: (row: R) => number;
+    codec: EntityCodec<R>;
+    tagsOf?: (id: number) => string[];
+    missing?: (id: number) => R;
+  }): DataLoader<number, R | null> {
+    const policy = policies.types.get(loader.policyType ?? loader.typeName);
+    if (!cache || !policy) return createByKeyLoader({ fetch: loader.fetch, keyOf: loader.keyOf });
+    if (!inflight.has(loader.typeName)) inflight.set(loader.typeName, new Map());
+    return createCachedByKeyLoader<R>({
+      ...loader,
+      cache,
+      lifetime: policy,
+      inflight: inflight.get(loader.typeName) as Map<number, Promise<R | null>>,
+    });
+  }
+
+  const byId = (row: { id: number }) => row.id;
+  const codecs = {
+    Product: createEntityCodec<Product>(metadata.get(Product.name)),
+    Category: createEntityCodec<Category>(metadata.get(Category.name)),
+    User: createEntityCodec<User>(metadata.get(User.name)),
+    Review: createEntityCodec<Review>(metadata.get(Review.name)),
+    Order: createEntityCodec<Order>(metadata.get(Order.name)),
+  };
+
+  return function createLoaders(em: SqlEntityManager) {
+    return {
+      category: cachedOrPlain({ typeName: 'Category', fetch: (ids) => findCategoriesByIds(em, ids), keyOf: byId, codec: codecs.Category }),
+      product: cachedOrPlain({ typeName: 'Product', fetch: (ids) => findProductsByIds(em, ids), keyOf: byId, codec: codecs.Product }),
+      user: cachedOrPlain({ typeName: 'User', fetch: (ids) => findUsersByIds(em, ids), keyOf: byId, codec: codecs.User }),
+      review: cachedOrPlain({ typeName: 'Review', fetch: (ids) => findReviewsByIds(em, ids), keyOf: byId, codec: codecs.Review }),
+      order: cachedOrPlain({ typeName: 'Order', fetch: (ids) => findOrdersByIds(em, ids), keyOf: byId, codec: codecs.Order }),
+      // Review aggregates, cached like an entity of their own and dropped with the product's reviews.
+      reviewStats: cachedOrPlain<ReviewStats>({
+        typeName: 'ReviewStats',
+        policyType: 'Product',
+        fetch: (ids) => findReviewStats(em, ids),
+        keyOf: (stats) => stats.productId,
+        codec: plainCodec,
+        tagsOf: (id) => [`Product:${id}:reviews`],
+        // A product without reviews has no row; "no reviews" is as cacheable as any answer.
+        missing: (id) => ({ productId: id, reviewCount: 0, averageRating: null }),
+      }),
+      reviewPage: createPagePerParentLoader({
+        fetch: (ids: readonly number[], limit, after: CursorKey | null) => findNewestReviews(em, ids, limit, after),
+        parentOf: (review) => review.product.id,
+        cursorKey,
+      }),
+      orderPage: createPagePerParentLoader({
+        fetch: (ids: readonly number[], limit, after: CursorKey | null) => findNewestOrders(em, ids, limit, after),
+        parentOf: (order) => order.user.id,
+        cursorKey,
+      }),
+      orderItems: createByForeignKeyLoader({
+        fetch: (ids: readonly number[]) => findItemsOfOrders(em, ids),
+        keyOf: (item) => item.order.id,
+      }),
+    };
+  };
+
+}
+
+export type Loaders = ReturnType<ReturnType<typeof createLoaderFactory>>;
+
+/** The request's loader for an entity type, for rebuilding cached references. */
+export function loadEntity(loaders: Loaders, typeName: string, id: string | number): Promise<unknown> {
+  const key = Number(id);
+  switch (typeName as EntityTypeName) {
+    case 'Product':
+      return loaders.product.load(key);
+    case 'Category':
+      return loaders.category.load(key);
+    case 'User':
+      return loaders.user.load(key);
+    case 'Review':
+      return loaders.review.load(key);
+    case 'Order':
+      return loaders.order.load(key);
+    default:
+      return Promise.reject(new Error(`No entity loader for ${typeName}`));
+  }
+}

@@ -19,6 +19,8 @@ import { createFormatError } from '../errors';
 import type { EventBus } from '../events/bus';
 import type { Context } from '../modules/context';
 import { buildStorefrontSchema } from '../modules';
+import { createLoaderFactory } from '../modules/loaders';
+import { createCacheLayer, type CacheLayer } from './cache-layer';
 import { createContextFactory } from './context';
 import { healthRoutes } from './health';
 import { bodyParseErrorHandler, requireJsonBody } from './http-errors';
@@ -33,6 +35,7 @@ export interface AppOptions {
 
 export interface App {
   httpServer: http.Server;
+  cacheLayer: CacheLayer;
   /** Starts listening on `config.port` (0 picks a free port); resolves to the GraphQL URL. */
   listen(): Promise<string>;
   /** Stops accepting, lets in-flight requests finish (up to the grace period), closes Apollo. */
@@ -46,8 +49,17 @@ export async function createApp(options: AppOptions): Promise<App> {
   const httpServer = http.createServer(app);
   let shuttingDown = false;
 
-  const apollo = new ApolloServer<Context>({
+  const cacheLayer = await createCacheLayer({
+    config,
+    logger,
+    events,
     schema: buildStorefrontSchema(),
+    requestOf: (context) => (context as Context).fieldCache,
+  });
+  const createLoaders = createLoaderFactory({ orm: database.orm, cache: cacheLayer.cache, policies: cacheLayer.policies });
+
+  const apollo = new ApolloServer<Context>({
+    schema: cacheLayer.schema,
     introspection: !production,
     // index.ts owns the signals, so the whole service (not Apollo alone) stops in order.
     stopOnTerminationSignals: false,
@@ -73,11 +85,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     requireJsonBody,
     express.json({ limit: '1mb' }),
     bodyParseErrorHandler,
-    expressMiddleware(apollo, { context: createContextFactory({ orm: database.orm, events, config }) }),
+    expressMiddleware(apollo, {
+      context: createContextFactory({ orm: database.orm, events, config, createLoaders, cache: cacheLayer.cache }),
+    }),
   );
 
   return {
     httpServer,
+    cacheLayer,
     listen: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -90,6 +105,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     async stop() {
       shuttingDown = true;
       await apollo.stop();
+      await cacheLayer.close();
     },
   };
 }

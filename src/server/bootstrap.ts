@@ -42,13 +42,9 @@ export async function bootstrap(config: Config, logger: Logger = createLogger(co
   }
 
   const events = new InProcessEventBus({
-    onHandlerError: (err, event) => logger.error({ err, event }, 'an event handler failed'),
+    onHandlerError: (err, events) => logger.error({ err, events }, 'an event handler failed'),
   });
-  logger.info(
-    config.redisUrl
-      ? 'cache: REDIS_URL is set, but the shared cache is not built yet; running without it'
-      : 'cache: none (no REDIS_URL); single instance with an in-process event bus',
-  );
+  if (!config.redisUrl) logger.info('events: in-process bus (no REDIS_URL); single instance');
 
   const app = await createApp({ config, database, events, logger });
   const url = await app.listen();

@@ -10,7 +10,9 @@ import type { Orm } from '../db/orm';
 import type { EventBus } from '../events/bus';
 import { resolveSession, tokenFromRequest } from '../session/sessions';
 import type { Context, Viewer } from '../modules/context';
-import { createLoaders } from '../modules/loaders';
+import { loadEntity, type Loaders } from '../modules/loaders';
+import { createFieldCacheRequest } from '../cache/field-cache';
+import type { TwoTierCache } from '../cache/two-tier-cache';
 import type { UserRole } from '../modules/user/user.entity';
 
 export const SESSION_COOKIE = 'sid';
@@ -19,10 +21,12 @@ export interface ContextFactoryOptions {
   orm: Orm;
   events: EventBus;
   config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure'>;
+  createLoaders: (em: SqlEntityManager) => Loaders;
+  cache: TwoTierCache | undefined;
 }
 
 export function createContextFactory(options: ContextFactoryOptions) {
-  const { orm, events, config } = options;
+  const { orm, events, config, cache } = options;
   return async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
     const em = orm.em.fork() as SqlEntityManager;
     const cookies = parseCookie(req.headers.cookie ?? '');
@@ -32,9 +36,11 @@ export function createContextFactory(options: ContextFactoryOptions) {
       const session = await resolveSession(em, token);
       if (session) viewer = { userId: session.userId, role: session.role as UserRole };
     }
+    const loaders = options.createLoaders(em);
     return {
       em,
-      loaders: createLoaders(em),
+      loaders,
+      fieldCache: cache && createFieldCacheRequest(cache, viewer?.userId, (typeName, id) => loadEntity(loaders, typeName, id)),
       viewer,
       events,
       sessionTtlSeconds: config.sessionTtlSeconds,

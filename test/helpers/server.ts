@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createDatabase, migrate, type Database } from '../../src/db/orm';
 import { seed } from '../../src/db/seed/seed';
 import { SEED_PASSWORD, type Dataset, type DatasetSize } from '../../src/db/seed/dataset';
-import { InProcessEventBus } from '../../src/events/bus';
+import { InProcessEventBus, type EventBus } from '../../src/events/bus';
 import type { DomainEvent } from '../../src/events/domain-events';
 import { entities } from '../../src/modules';
 import { hashPassword } from '../../src/session/password';
@@ -27,6 +27,8 @@ export interface TestServer {
   dataset: Dataset;
   /** Every domain event published, in order. */
   events: DomainEvent[];
+  /** The server's event bus, for tests that need a handler of their own (e.g. to check commit order). */
+  bus: EventBus;
   /** Sends one operation as POST application/json; `token` becomes a bearer header. */
   request<T = any>(query: string, variables?: Record<string, unknown>, options?: { token?: string; headers?: Record<string, string> }): Promise<GraphQLResponse<T>>;
   /** Sends raw HTTP to the GraphQL endpoint (for malformed requests). */
@@ -58,8 +60,8 @@ export async function startTestServer(
 
   const events = new InProcessEventBus();
   const published: DomainEvent[] = [];
-  events.subscribe((event) => {
-    published.push(event);
+  events.subscribe((batch) => {
+    published.push(...batch);
   });
   const app = await createApp({ config, database, events, logger: createLogger(config) });
   const url = await app.listen();
@@ -83,6 +85,7 @@ export async function startTestServer(
     database,
     dataset,
     events: published,
+    bus: events,
     request,
     raw: ({ path, ...init }) => fetch(path ? new URL(path, url) : url, init),
     async login(userNumber) {

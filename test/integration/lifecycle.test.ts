@@ -99,7 +99,7 @@ describe('the entry point as a process', () => {
       const started = await startProcess({ EMBEDDED_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
       expect(started.logs()).toContain('database: embedded PostgreSQL (PGlite)');
       expect(started.logs()).toContain('loaded the seed dataset');
-      expect(started.logs()).toContain('cache: none (no REDIS_URL)');
+      expect(started.logs()).toContain('cache: in-process LRU only (no REDIS_URL)');
       expect(await catalogCount(started.url)).toBe(50);
       expect(await stopProcess(started)).toBe(0);
       expect(started.logs()).toContain('stopped cleanly');

@@ -15,8 +15,8 @@ export interface Edge<T> {
 export interface Connection<T> {
   edges: Edge<T>[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  /** Resolved only when a client selects it (graphql-js calls function-valued properties). */
-  totalCount?: () => Promise<number>;
+  /** The id of the list's owner, for fields such as `totalCount` that count the whole list. */
+  parentId?: number;
 }
 
 export const MAX_PAGE_SIZE = 100;
@@ -25,14 +25,32 @@ export function encodeCursor(key: CursorKey): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | null | undefined, argument = 'after'): CursorKey | null {
+/** The type of a list's sort column, which a cursor's sort value must match. */
+export type CursorSort = 'timestamp' | 'integer' | 'text' | 'any';
+
+const SORT_VALUE_CHECKS: Record<CursorSort, (value: unknown) => boolean> = {
+  // Exactly what `toISOString` issues, so PostgreSQL's `::timestamptz` always accepts it.
+  timestamp: (value) =>
+    typeof value === 'string' && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString() === value,
+  integer: (value) => Number.isSafeInteger(value),
+  // PostgreSQL text cannot hold NUL; the driver would fail on it.
+  text: (value) => typeof value === 'string' && !value.includes('\u0000'),
+  any: (value) => typeof value === 'string' || typeof value === 'number',
+};
+
+/**
+ * Decodes an `after` argument. `sort` is the type of the list's sort column: a cursor whose
+ * value does not fit it was not issued by this API for this list, and must not reach SQL.
+ */
+export function decodeCursor(cursor: string | null | undefined, argument = 'after', sort: CursorSort = 'any'): CursorKey | null {
   if (cursor === null || cursor === undefined) return null;
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (
       Array.isArray(key) &&
       key.length === 2 &&
-      (typeof key[0] === 'string' || typeof key[0] === 'number') &&
+      SORT_VALUE_CHECKS.any(key[0]) &&
+      SORT_VALUE_CHECKS[sort](key[0]) &&
       Number.isSafeInteger(key[1])
     ) {
       return [key[0], key[1]];
@@ -59,17 +77,17 @@ export function toConnection<T>(
   rows: readonly T[],
   hasNextPage: boolean,
   keyOf: (row: T) => CursorKey,
-  totalCount?: () => Promise<number>,
+  parentId?: number,
 ): Connection<T> {
   const edges = rows.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
   return {
     edges,
     pageInfo: { hasNextPage, endCursor: edges.length > 0 ? edges[edges.length - 1]!.cursor : null },
-    ...(totalCount ? { totalCount } : {}),
+    ...(parentId === undefined ? {} : { parentId }),
   };
 }
 
 /** Sort key of lists ordered newest first, the default for reviews and orders. */
-export function newestKey(row: { createdAt: Date; id: number }): CursorKey {
-  return [row.createdAt.toISOString(), row.id];
+export function newestKey(row: { createdAt: Date | string; id: number }): CursorKey {
+  return [new Date(row.createdAt).toISOString(), row.id];
 }

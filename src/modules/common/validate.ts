@@ -4,8 +4,16 @@
  */
 import { BadUserInputError } from '../../errors';
 
+/** PostgreSQL text cannot hold the NUL character; the driver fails on it, so refuse it here. */
+export function requireNoNul(value: string, field: string): string {
+  if (value.includes('\u0000')) {
+    throw new BadUserInputError(`"${field}" must not contain the NUL character (\\u0000).`, { field });
+  }
+  return value;
+}
+
 export function requireText(value: string, field: string, min: number, max: number): string {
-  const text = value.trim();
+  const text = requireNoNul(value, field).trim();
   if (text.length < min || text.length > max) {
     throw new BadUserInputError(`"${field}" must be ${min} to ${max} characters long.`, { field });
   }

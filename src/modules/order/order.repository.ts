@@ -22,3 +22,7 @@ export function findNewestOrders(
 export function findItemsOfOrders(em: SqlEntityManager, orderIds: readonly number[]): Promise<OrderItem[]> {
   return em.find(OrderItem, { order: { $in: [...orderIds] } }, { orderBy: { id: 'asc' } });
 }
+
+export function findOrdersByIds(em: SqlEntityManager, ids: readonly number[]): Promise<Order[]> {
+  return em.find(Order, { id: { $in: [...ids] } });
+}

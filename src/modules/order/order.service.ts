@@ -14,6 +14,8 @@ export interface OrderLine {
 }
 
 const MAX_LINES = 50;
+/** The largest value of the `total_cents` integer column (and of a GraphQL Int). */
+const MAX_TOTAL_CENTS = 2_147_483_647;
 
 /**
  * Places an order in one transaction. The products' rows are locked in id order (so two orders
@@ -65,11 +67,18 @@ export async function placeOrder(
     if (currencies.size > 1) {
       throw new BadUserInputError('"input.items": every product of one order must share a currency.', { field: 'input.items' });
     }
+    const totalCents = products.reduce((sum, p) => sum + p.priceCents * wanted.get(p.id)!, 0);
+    if (totalCents > MAX_TOTAL_CENTS) {
+      throw new BadUserInputError(
+        `"input.items": the order's total would exceed ${MAX_TOTAL_CENTS} cents; split it into smaller orders.`,
+        { field: 'input.items' },
+      );
+    }
     const now = new Date();
     const placed = tx.create(Order, {
       user: ref(tx.getReference(User, userId)),
       status: 'PENDING',
-      totalCents: products.reduce((sum, p) => sum + p.priceCents * wanted.get(p.id)!, 0),
+      totalCents,
       currency: products[0]!.currency,
       createdAt: now,
     });

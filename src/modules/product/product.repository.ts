@@ -1,5 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import type { CursorKey } from '../common/connection';
+import type { CursorKey, CursorSort } from '../common/connection';
 import { Product } from './product.entity';
 
 export type ProductOrder = 'NEWEST' | 'PRICE_ASC' | 'PRICE_DESC' | 'NAME_ASC';
@@ -12,12 +12,17 @@ export interface ProductListFilter {
 }
 
 /** For each order: the sort column, its entity property and the direction of the keyset. */
-const ORDERS: Record<ProductOrder, { column: string; property: keyof Product; direction: 'asc' | 'desc' }> = {
-  NEWEST: { column: 'created_at', property: 'createdAt', direction: 'desc' },
-  PRICE_ASC: { column: 'price_cents', property: 'priceCents', direction: 'asc' },
-  PRICE_DESC: { column: 'price_cents', property: 'priceCents', direction: 'desc' },
-  NAME_ASC: { column: 'name', property: 'name', direction: 'asc' },
+const ORDERS: Record<ProductOrder, { column: string; property: keyof Product; direction: 'asc' | 'desc'; sort: CursorSort }> = {
+  NEWEST: { column: 'created_at', property: 'createdAt', direction: 'desc', sort: 'timestamp' },
+  PRICE_ASC: { column: 'price_cents', property: 'priceCents', direction: 'asc', sort: 'integer' },
+  PRICE_DESC: { column: 'price_cents', property: 'priceCents', direction: 'desc', sort: 'integer' },
+  NAME_ASC: { column: 'name', property: 'name', direction: 'asc', sort: 'text' },
 };
+
+/** The type of the sort value in cursors of a list ordered by `order`. */
+export function productCursorSort(order: ProductOrder): CursorSort {
+  return ORDERS[order].sort;
+}
 
 /** The cursor position of a product in a list ordered by `order`. */
 export function productSortKey(order: ProductOrder): (product: Product) => CursorKey {

@@ -2,16 +2,19 @@ import type { ProductFilter, Resolvers } from '../../__generated__/resolvers-typ
 import { BadUserInputError, NotFoundError } from '../../errors';
 import { decodeCursor, newestKey, pageSize, toConnection } from '../common/connection';
 import { parseId } from '../common/ids';
+import { requireNoNul } from '../common/validate';
 import { requireAdmin, type Context } from '../context';
 import type { ProductConnectionModel } from '../models';
-import { findProductPage, productSortKey, type ProductListFilter, type ProductOrder } from './product.repository';
+import { findProductPage, productCursorSort, productSortKey, type ProductListFilter, type ProductOrder } from './product.repository';
 import { adjustStock, createProduct, updateProduct } from './product.service';
 
 function toListFilter(filter: ProductFilter | null | undefined): ProductListFilter {
   const result: ProductListFilter = {};
   if (!filter) return result;
   if (filter.categoryId != null) result.categoryId = parseId(filter.categoryId, 'filter.categoryId');
-  if (filter.search != null && filter.search.trim() !== '') result.search = filter.search.trim().slice(0, 200);
+  if (filter.search != null && filter.search.trim() !== '') {
+    result.search = requireNoNul(filter.search.trim().slice(0, 200), 'filter.search');
+  }
   for (const bound of ['minPriceCents', 'maxPriceCents'] as const) {
     const value = filter[bound];
     if (value == null) continue;
@@ -35,7 +38,7 @@ export async function listProducts(
     filter: args.filter,
     order,
     limit: first + 1,
-    after: decodeCursor(args.after),
+    after: decodeCursor(args.after, 'after', productCursorSort(order)),
   });
   const page = rows.slice(0, first);
   // Later `product(id)` reads in this request find these rows without another statement.
@@ -79,10 +82,12 @@ export const productResolvers: Resolvers = {
     reviewCount: async (product, _args, context) => (await context.loaders.reviewStats.load(product.id))?.reviewCount ?? 0,
     reviews: async (product, args, context) => {
       const first = pageSize(args.first, 10);
-      const page = await context.loaders.reviewPage.load({ parentId: product.id, first, after: decodeCursor(args.after) });
-      return toConnection(page.rows, page.hasNextPage, newestKey, async () =>
-        (await context.loaders.reviewStats.load(product.id))?.reviewCount ?? 0,
-      );
+      const page = await context.loaders.reviewPage.load({ parentId: product.id, first, after: decodeCursor(args.after, 'after', 'timestamp') });
+      return toConnection(page.rows, page.hasNextPage, newestKey, product.id);
     },
+  },
+  ReviewConnection: {
+    totalCount: async (connection, _args, context) =>
+      connection.parentId === undefined ? 0 : ((await context.loaders.reviewStats.load(connection.parentId))?.reviewCount ?? 0),
   },
 };

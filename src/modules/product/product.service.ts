@@ -8,7 +8,7 @@ import { BadUserInputError, NotFoundError } from '../../errors';
 import type { EventBus } from '../../events/bus';
 import { Category } from '../category/category.entity';
 import { parseId } from '../common/ids';
-import { requireCurrency, requireInt, requireText } from '../common/validate';
+import { requireCurrency, requireInt, requireNoNul, requireText } from '../common/validate';
 import { Product } from './product.entity';
 
 export interface CreateProductFields {
@@ -42,6 +42,7 @@ export async function createProduct(em: SqlEntityManager, events: EventBus, inpu
   const priceCents = requireInt(input.priceCents, 'input.priceCents', 0);
   const stock = requireInt(input.stock ?? 0, 'input.stock', 0);
   const currency = requireCurrency(input.currency ?? 'USD', 'input.currency');
+  const description = requireNoNul(input.description ?? '', 'input.description');
   const duplicateSku = () =>
     new BadUserInputError(`"input.sku": a product with the SKU "${sku}" exists already.`, { field: 'input.sku' });
   const product = await em.transactional(async (tx) => {
@@ -50,7 +51,7 @@ export async function createProduct(em: SqlEntityManager, events: EventBus, inpu
     const created = tx.create(Product, {
       sku,
       name,
-      description: input.description ?? '',
+      description,
       priceCents,
       currency,
       stock,
@@ -77,7 +78,7 @@ export async function updateProduct(
   const productId = parseId(id);
   const changes: Partial<Pick<Product, 'name' | 'description' | 'priceCents' | 'currency' | 'stock'>> = {};
   if (input.name != null) changes.name = requireText(input.name, 'input.name', 1, 200);
-  if (input.description != null) changes.description = input.description;
+  if (input.description != null) changes.description = requireNoNul(input.description, 'input.description');
   if (input.priceCents != null) changes.priceCents = requireInt(input.priceCents, 'input.priceCents', 0);
   if (input.currency != null) changes.currency = requireCurrency(input.currency, 'input.currency');
   if (input.stock != null) changes.stock = requireInt(input.stock, 'input.stock', 0);
@@ -108,17 +109,25 @@ export async function updateProduct(
   return product;
 }
 
+/** The largest value of the `stock` integer column. */
+const MAX_STOCK = 2_147_483_647;
+
 /** Adds `delta` to the stock in one conditional UPDATE, so concurrent callers never lose counts. */
 export async function adjustStock(em: SqlEntityManager, events: EventBus, id: string, delta: number): Promise<Product> {
   const productId = parseId(id);
   requireInt(delta, 'delta', -1_000_000, 1_000_000);
+  // bigint arithmetic: `stock + delta` past the integer column's maximum must not overflow.
   const rows = await em.getConnection().execute<{ id: number }[]>(
-    `update product set stock = stock + ?, updated_at = now() where id = ? and stock + ? >= 0 returning id`,
+    `update product set stock = stock + ?, updated_at = now()
+     where id = ? and stock::bigint + ? between 0 and ${MAX_STOCK} returning id`,
     [delta, productId, delta],
   );
   if (rows.length === 0) {
-    const exists = await em.count(Product, { id: productId });
-    if (!exists) throw new NotFoundError('Product', id);
+    const current = await em.findOne(Product, { id: productId }, { refresh: true });
+    if (!current) throw new NotFoundError('Product', id);
+    if (current.stock + delta > MAX_STOCK) {
+      throw new BadUserInputError(`"delta": the stock of product ${id} cannot exceed ${MAX_STOCK}.`, { field: 'delta' });
+    }
     throw new BadUserInputError(`"delta": the stock of product ${id} cannot go below zero.`, {
       field: 'delta',
       reason: 'INSUFFICIENT_STOCK',

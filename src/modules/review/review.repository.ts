@@ -36,3 +36,7 @@ export function findNewestReviews(
     after: after && { createdAt: String(after[0]), id: after[1] },
   });
 }
+
+export function findReviewsByIds(em: SqlEntityManager, ids: readonly number[]): Promise<Review[]> {
+  return em.find(Review, { id: { $in: [...ids] } });
+}

@@ -14,7 +14,8 @@ export async function login(
   password: string,
   ttlSeconds: number,
 ): Promise<{ user: User; session: StartedSession }> {
-  const user = await findUserForLogin(em, email);
+  // No stored email holds a NUL (and PostgreSQL refuses one in a query): an unknown account.
+  const user = email.includes('\u0000') ? null : await findUserForLogin(em, email);
   const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
   if (!user || !valid) throw new UnauthenticatedError(WRONG_CREDENTIALS);
   const session = await startSession(em, user.id, ttlSeconds);

@@ -38,7 +38,7 @@ export const userResolvers: Resolvers = {
     orders: async (user, args, context) => {
       requireSelf(user, context, 'orders');
       const first = pageSize(args.first, 10);
-      const page = await context.loaders.orderPage.load({ parentId: user.id, first, after: decodeCursor(args.after) });
+      const page = await context.loaders.orderPage.load({ parentId: user.id, first, after: decodeCursor(args.after, 'after', 'timestamp') });
       return toConnection(page.rows, page.hasNextPage, newestKey);
     },
   },

@@ -1,0 +1,201 @@
+/**
+ * Per-resolver caching. When the schema is built, each field that carries `@cached` gets its
+ * resolver wrapped; no other field pays anything. A wrapped field looks its key up (batched
+ * with every other cached field resolved in the same tick: one MGET), and on a miss runs the
+ * resolver and stores the normalized result with its tags.
+ */
+import DataLoader from 'dataloader';
+import {
+  defaultFieldResolver,
+  getNamedType,
+  getNullableType,
+  isInputObjectType,
+  isListType,
+  isObjectType,
+  isScalarType,
+  type GraphQLArgument,
+  type GraphQLFieldResolver,
+  type GraphQLObjectType,
+  type GraphQLOutputType,
+  type GraphQLSchema,
+} from 'graphql';
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { hashArgs } from './keys';
+import { denormalize, normalize, NotCacheableError } from './normalize';
+import { expandTag, type CachePolicy, type PolicyMap } from './policy';
+import type { CacheEntry, FillToken, TwoTierCache } from './two-tier-cache';
+
+/** The per-request side of field caching; lives in the GraphQL context. */
+export interface FieldCacheRequest {
+  /** The signed-in user, for PRIVATE fields; undefined when anonymous. */
+  userId: number | undefined;
+  lookup(request: { key: string; source: string; checkTags: readonly string[] }): Promise<{ entry: CacheEntry | undefined; token: FillToken }>;
+  /** Loads an entity through the request's loaders (batched), for rebuilding references. */
+  loadEntity(typeName: string, id: string | number): Promise<unknown>;
+}
+
+export function createFieldCacheRequest(
+  cache: TwoTierCache,
+  userId: number | undefined,
+  loadEntity: FieldCacheRequest['loadEntity'],
+): FieldCacheRequest {
+  const checkTagsOf = new Map<string, readonly string[]>();
+  const sourceOf = new Map<string, string>();
+  const loader = new DataLoader<string, { entry: CacheEntry | undefined; token: FillToken }>(async (keys) => {
+    const tags = [...new Set(keys.flatMap((key) => checkTagsOf.get(key) ?? []))];
+    const { entries, token } = await cache.lookup(
+      keys.map((key) => sourceOf.get(key)!),
+      keys,
+      tags,
+    );
+    return entries.map((entry) => ({ entry, token }));
+  });
+  return {
+    userId,
+    loadEntity,
+    lookup({ key, source, checkTags }) {
+      checkTagsOf.set(key, checkTags);
+      sourceOf.set(key, source);
+      return loader.load(key);
+    },
+  };
+}
+
+export interface FieldCacheOptions {
+  policies: PolicyMap;
+  cache: TwoTierCache;
+  /** The request's FieldCacheRequest, or undefined to bypass the cache for this request. */
+  requestOf: (context: unknown) => FieldCacheRequest | undefined;
+  /** Types stored as references (they have an entity loader). */
+  isEntity: (typeName: string) => boolean;
+}
+
+/** The type a list field is a list of: `[T]`, or `T` of a connection's `edges.node`. */
+function listItemType(type: GraphQLOutputType): GraphQLObjectType | undefined {
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) {
+    const item = getNamedType(nullable);
+    return isObjectType(item) ? item : undefined;
+  }
+  if (isObjectType(nullable)) {
+    const edges = nullable.getFields().edges;
+    if (edges) {
+      const edge = getNamedType(edges.type);
+      const node = isObjectType(edge) ? edge.getFields().node : undefined;
+      const nodeType = node && getNamedType(node.type);
+      return nodeType && isObjectType(nodeType) ? nodeType : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Paths of ID arguments named `<thing>Id`, at the top or one input object down. */
+function idArgumentPaths(args: readonly GraphQLArgument[]): { path: string[]; typeName: string }[] {
+  const paths: { path: string[]; typeName: string }[] = [];
+  const consider = (name: string, type: unknown, prefix: string[]) => {
+    const named = getNamedType(type as GraphQLOutputType);
+    if (isScalarType(named) && named.name === 'ID' && /.Id$/.test(name)) {
+      paths.push({ path: [...prefix, name], typeName: name[0]!.toUpperCase() + name.slice(1, -2) });
+    }
+  };
+  for (const arg of args) {
+    consider(arg.name, arg.type, []);
+    const named = getNamedType(arg.type);
+    if (isInputObjectType(named)) {
+      for (const field of Object.values(named.getFields())) consider(field.name, field.type, [arg.name]);
+    }
+  }
+  return paths;
+}
+
+interface WrappedField {
+  coordinate: string;
+  policy: CachePolicy;
+  isRoot: boolean;
+  parentType: string;
+  fieldName: string;
+  returnType: GraphQLOutputType;
+  listType: GraphQLObjectType | undefined;
+  idArgs: { path: string[]; typeName: string }[];
+}
+
+/**
+ * Tags a field's entry is checked against and filed under, known before it is computed:
+ * for a field of an entity, `<Type>:<id>:<field>` (new rows of that relation land there); for a
+ * root list, `<Item>:list` and `<Thing>:<id>:<field>` for each `<thing>Id` argument; plus the
+ * directive's own tags.
+ */
+export function upFrontTags(field: WrappedField, parentId: string | number | undefined, args: Record<string, unknown>): string[] {
+  const tags: string[] = [];
+  if (!field.isRoot && parentId !== undefined) tags.push(`${field.parentType}:${parentId}:${field.fieldName}`);
+  if (field.isRoot && field.listType) {
+    tags.push(`${field.listType.name}:list`);
+    for (const { path, typeName } of field.idArgs) {
+      const value = path.reduce<unknown>((node, key) => (node == null ? undefined : (node as Record<string, unknown>)[key]), args);
+      if (value != null) tags.push(`${typeName}:${String(value)}:${field.fieldName}`);
+    }
+  }
+  for (const template of field.policy.tags) {
+    const tag = expandTag(template, parentId, args);
+    if (tag) tags.push(tag);
+  }
+  return tags;
+}
+
+function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknown>, options: FieldCacheOptions): GraphQLFieldResolver<unknown, unknown> {
+  const { cache } = options;
+  return async (parent, args, context, info) => {
+    const request = options.requestOf(context);
+    if (!request) return resolve(parent, args, context, info);
+    const userId = field.policy.scope === 'PRIVATE' ? request.userId : undefined;
+    // A private field for nobody in particular is never cached: there is no one to key it by.
+    if (field.policy.scope === 'PRIVATE' && userId === undefined) return resolve(parent, args, context, info);
+    const parentId = field.isRoot ? undefined : ((parent as { id?: string | number } | null)?.id ?? undefined);
+    const key = cache.keys.field(field.coordinate, parentId, hashArgs(args), userId);
+    const checkTags = upFrontTags(field, parentId, args);
+    const { entry, token } = await request.lookup({ key, source: field.coordinate, checkTags });
+    if (entry) {
+      const value = await denormalize(entry.value, field.returnType, request.loadEntity);
+      if (value !== undefined) return value;
+    }
+    const value = await resolve(parent, args, context, info);
+    try {
+      const normalized = normalize(value, field.returnType, options.isEntity);
+      void cache.fill(
+        [{ key, value: normalized.data, tags: [...new Set([...checkTags, ...normalized.tags])], lifetime: field.policy, checkTags }],
+        token,
+      );
+    } catch (error) {
+      if (!(error instanceof NotCacheableError)) throw error;
+    }
+    return value;
+  };
+}
+
+/** Returns the schema with every `@cached` field's resolver wrapped; other fields untouched. */
+export function applyFieldCache(schema: GraphQLSchema, options: FieldCacheOptions): GraphQLSchema {
+  const roots = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name, schema.getSubscriptionType()?.name]);
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
+      const coordinate = `${typeName}.${fieldName}`;
+      const policy = options.policies.fields.get(coordinate);
+      if (!policy) return fieldConfig;
+      if (typeName === schema.getMutationType()?.name || typeName === schema.getSubscriptionType()?.name) {
+        throw new Error(`@cached on ${coordinate}: only query fields can be cached.`);
+      }
+      const field: WrappedField = {
+        coordinate,
+        policy,
+        isRoot: roots.has(typeName),
+        parentType: typeName,
+        fieldName,
+        returnType: fieldConfig.type,
+        listType: listItemType(fieldConfig.type),
+        idArgs: idArgumentPaths(
+          Object.entries(fieldConfig.args ?? {}).map(([name, arg]) => ({ name, type: arg.type }) as unknown as GraphQLArgument),
+        ),
+      };
+      return { ...fieldConfig, resolve: wrap(field, fieldConfig.resolve ?? defaultFieldResolver, options) };
+    },
+  });
+}

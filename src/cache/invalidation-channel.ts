@@ -1,0 +1,138 @@
+/**
+ * Spreads invalidations to every instance over Redis pub/sub and waits until they have acted.
+ *
+ * Pub/sub alone does not promise that, after a mutation answers, no instance serves the old
+ * value: the message may still be in flight when the client's next request lands elsewhere.
+ * So the writer publishes the tags (PUBLISH says how many instances received them), every
+ * instance drops them from its L1 and acknowledges on a second channel, and the writer waits,
+ * for a bounded time, for as many acknowledgements as receivers. An instance that acts after
+ * the writer's deadline empties its whole L1, and one whose subscriber connection dropped stops
+ * using L1 until it is back, since it may have missed messages.
+ */
+import { randomUUID } from 'node:crypto';
+import type Redis from 'ioredis';
+import type { TwoTierCache } from './two-tier-cache';
+
+export interface InvalidationChannelOptions {
+  cache: TwoTierCache;
+  /** Publishes invalidations and acknowledgements (the cache client is fine). */
+  publisher: Redis;
+  /** A dedicated connection; it is put in subscriber mode. */
+  subscriber: Redis;
+  /** Channel names are derived from it: `<prefix>:invalidate`, `<prefix>:ack`. */
+  prefix: string;
+  /** Default 500. How long a writer waits for acknowledgements. */
+  ackTimeoutMs?: number;
+  onEvent?: (event: 'subscriber-down' | 'subscriber-up' | 'late' | 'ack-timeout' | 'publish-failed', detail?: unknown) => void;
+}
+
+interface Message {
+  id: string;
+  tags: string[];
+  /** Epoch ms after which the writer no longer waits: acting later means L1 may have served stale. */
+  deadline: number;
+}
+
+export interface InvalidationResult {
+  /** Instances that received the message (this one included), per PUBLISH. */
+  receivers: number;
+  acknowledged: number;
+}
+
+export class InvalidationChannel {
+  readonly instanceId = randomUUID();
+  private readonly invalidateChannel: string;
+  private readonly ackChannel: string;
+  private readonly ackTimeoutMs: number;
+  private readonly waiting = new Map<string, { needed: number; got: number; done: () => void }>();
+  private started = false;
+
+  constructor(private readonly options: InvalidationChannelOptions) {
+    this.invalidateChannel = `${options.prefix}:invalidate`;
+    this.ackChannel = `${options.prefix}:ack`;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 500;
+  }
+
+  async start(): Promise<void> {
+    const { subscriber, cache } = this.options;
+    subscriber.on('message', (channel: string, payload: string) => this.onMessage(channel, payload));
+    subscriber.on('close', () => {
+      if (!this.started) return;
+      cache.distrustL1();
+      this.options.onEvent?.('subscriber-down');
+    });
+    // ioredis re-subscribes after a reconnect, then emits `ready`.
+    subscriber.on('ready', () => {
+      if (!this.started || cache.isL1Trusted) return;
+      cache.trustL1();
+      this.options.onEvent?.('subscriber-up');
+    });
+    await subscriber.subscribe(this.invalidateChannel, this.ackChannel);
+    this.started = true;
+  }
+
+  /**
+   * Drops `tags` here and in Redis, tells every instance, and resolves when all that received
+   * the message have acknowledged it, or when the wait times out.
+   */
+  async invalidate(tags: readonly string[]): Promise<InvalidationResult> {
+    await this.options.cache.invalidate(tags);
+    const message: Message = { id: randomUUID(), tags: [...tags], deadline: Date.now() + this.ackTimeoutMs };
+    let resolveDone!: () => void;
+    const done = new Promise<void>((resolve) => (resolveDone = resolve));
+    const wait = { needed: Number.POSITIVE_INFINITY, got: 0, done: resolveDone };
+    this.waiting.set(message.id, wait);
+    try {
+      const receivers = await this.options.publisher.publish(this.invalidateChannel, JSON.stringify(message));
+      wait.needed = receivers;
+      if (wait.got >= receivers) return { receivers, acknowledged: wait.got };
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, message.deadline - Date.now()))));
+      await Promise.race([done, timedOut]);
+      clearTimeout(timer);
+      if (wait.got < receivers) this.options.onEvent?.('ack-timeout', { receivers, acknowledged: wait.got });
+      return { receivers, acknowledged: wait.got };
+    } catch (error) {
+      // Redis unreachable: no other instance can hear us; theirs are cut off too and distrust L1.
+      this.options.onEvent?.('publish-failed', error);
+      return { receivers: 0, acknowledged: 0 };
+    } finally {
+      this.waiting.delete(message.id);
+    }
+  }
+
+  private onMessage(channel: string, payload: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload);
+    } catch {
+      return; // Not ours to understand; dropping it is the only safe thing.
+    }
+    if (channel === this.ackChannel) {
+      const wait = this.waiting.get((parsed as { id?: string }).id ?? '');
+      if (wait) {
+        wait.got += 1;
+        if (wait.got >= wait.needed) wait.done();
+      }
+      return;
+    }
+    if (channel !== this.invalidateChannel) return;
+    const message = parsed as Message;
+    if (!Array.isArray(message.tags)) return;
+    this.options.cache.dropLocal(message.tags);
+    if (Date.now() > message.deadline) {
+      // The writer stopped waiting for us; a reader may have been served stale meanwhile.
+      this.options.cache.l1.clear();
+      this.options.onEvent?.('late', message.id);
+    }
+    this.options.publisher.publish(this.ackChannel, JSON.stringify({ id: message.id, from: this.instanceId })).catch(() => {
+      // The writer will time out and this instance has dropped the tags anyway.
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    for (const wait of this.waiting.values()) wait.done();
+    await this.options.subscriber.quit().catch(() => undefined);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Every Redis key the cache writes, built in one place so the format is testable and stable:
+ *
+ *   <prefix>:gen                          the current generation (a purge moves it)
+ *   <prefix>:g<gen>:e:<Type>:<id>         an entity
+ *   <prefix>:g<gen>:f:<Type.field>:<parent>:<argsHash>[:u<userId>]   a field's result
+ *   <prefix>:g<gen>:t:<tag>               the keys built from <tag> (a set)
+ *   <prefix>:tv:<tag>                     how often <tag> was invalidated (a counter)
+ *
+ * The prefix carries the schema's hash, so a deploy that changes the schema never reads entries
+ * written by the old shape.
+ */
+import { createHash } from 'node:crypto';
+
+export class KeySpace {
+  constructor(
+    /** e.g. `sf:s1a2b3c4`. */
+    readonly prefix: string,
+    /** Bumped by a purge; every entry key carries it. */
+    public generation: number,
+  ) {}
+
+  get generationKey(): string {
+    return `${this.prefix}:gen`;
+  }
+
+  private get base(): string {
+    return `${this.prefix}:g${this.generation}`;
+  }
+
+  entity(type: string, id: string | number): string {
+    return `${this.base}:e:${type}:${id}`;
+  }
+
+  field(coordinate: string, parentId: string | number | undefined, argsHash: string, userId?: number): string {
+    return `${this.base}:f:${coordinate}:${parentId ?? '-'}:${argsHash}${userId === undefined ? '' : `:u${userId}`}`;
+  }
+
+  tagSet(tag: string): string {
+    return `${this.base}:t:${tag}`;
+  }
+
+  tagVersion(tag: string): string {
+    return `${this.prefix}:tv:${tag}`;
+  }
+}
+
+/** Stable JSON: object keys sorted, so `{a,b}` and `{b,a}` give one key. */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+}
+
+/** A short hash of the arguments: 16 hex characters of SHA-1 over their stable JSON. */
+export function hashArgs(args: Record<string, unknown>): string {
+  if (Object.keys(args).length === 0) return '0';
+  return createHash('sha1').update(stableStringify(args)).digest('hex').slice(0, 16);
+}
+
+/** The tag of one entity, e.g. `Product:42`. */
+export function entityTag(type: string, id: string | number): string {
+  return `${type}:${id}`;
+}

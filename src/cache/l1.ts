@@ -1,0 +1,88 @@
+/**
+ * L1: a bounded in-process LRU of decoded entries, indexed by tag so an invalidation drops
+ * exactly the entries built from what changed. It holds each entry for at most `maxTtlMs`,
+ * however long the policy allows, so an instance that somehow missed an invalidation heals
+ * quickly.
+ */
+import { LRUCache } from 'lru-cache';
+
+export interface CacheEntry<T = unknown> {
+  value: T;
+  tags: readonly string[];
+  /** Epoch ms until which the entry is fresh. */
+  freshUntil: number;
+  /** Epoch ms until which it may be served stale while one caller refreshes it. */
+  staleUntil: number;
+}
+
+export interface L1Options {
+  /** Default 10,000 entries. */
+  maxEntries?: number;
+  /** Default 30,000 ms. The longest an entry stays in L1. */
+  maxTtlMs?: number;
+}
+
+export class L1Cache {
+  private readonly lru: LRUCache<string, CacheEntry>;
+  private readonly byTag = new Map<string, Set<string>>();
+  private readonly maxTtlMs: number;
+
+  constructor(options: L1Options = {}) {
+    this.maxTtlMs = options.maxTtlMs ?? 30_000;
+    this.lru = new LRUCache<string, CacheEntry>({
+      max: options.maxEntries ?? 10_000,
+      ttlAutopurge: false,
+      dispose: (entry, key) => this.unindex(key, entry.tags),
+    });
+  }
+
+  get size(): number {
+    return this.lru.size;
+  }
+
+  get(key: string, now = Date.now()): CacheEntry | undefined {
+    const entry = this.lru.get(key);
+    if (entry && entry.staleUntil <= now) {
+      this.lru.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  set(key: string, entry: CacheEntry, now = Date.now()): void {
+    const ttl = Math.min(entry.staleUntil - now, this.maxTtlMs);
+    if (ttl <= 0) return;
+    this.lru.set(key, entry, { ttl });
+    for (const tag of entry.tags) {
+      let keys = this.byTag.get(tag);
+      if (!keys) this.byTag.set(tag, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  /** Drops every entry carrying any of `tags`; returns how many went. */
+  invalidate(tags: readonly string[]): number {
+    let dropped = 0;
+    for (const tag of tags) {
+      const keys = this.byTag.get(tag);
+      if (!keys) continue;
+      for (const key of [...keys]) if (this.lru.delete(key)) dropped += 1;
+      this.byTag.delete(tag);
+    }
+    return dropped;
+  }
+
+  clear(): void {
+    this.lru.clear();
+    this.byTag.clear();
+  }
+
+  private unindex(key: string, tags: readonly string[]): void {
+    for (const tag of tags) {
+      const keys = this.byTag.get(tag);
+      if (!keys) continue;
+      keys.delete(key);
+      if (keys.size === 0) this.byTag.delete(tag);
+    }
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * L2: the shared Redis tier. Reads are one MGET per batch; writes and invalidations are Lua
+ * scripts, so an entry, its tag sets and its version check happen atomically. Every call is
+ * guarded by the circuit breaker and never throws: a failure is a miss (reads) or a skipped
+ * write, and is counted.
+ */
+import type Redis from 'ioredis';
+import type { CircuitBreaker } from './circuit-breaker';
+import type { KeySpace } from './keys';
+import type { CacheEntry } from './l1';
+
+/**
+ * Writes an entry only if none of its tags was invalidated since the caller read their
+ * versions (a reader that loaded from the database before a write committed must not put the
+ * old value back after the write's invalidation). Registers the key in each tag's set and
+ * keeps the set alive at least as long as the entry.
+ * KEYS: [entryKey, tagVersionKey..., tagSetKey...]; ARGV: [payload, ttlMs, checks, expected...]
+ */
+const FILL_SCRIPT = `
+local checks = tonumber(ARGV[3])
+for i = 1, checks do
+  local current = redis.call('GET', KEYS[1 + i]) or ''
+  if current ~= ARGV[3 + i] then return 0 end
+end
+local ttlMs = tonumber(ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ttlMs)
+local ttlS = math.ceil(ttlMs / 1000)
+for i = 2 + checks, #KEYS do
+  redis.call('SADD', KEYS[i], KEYS[1])
+  if redis.call('TTL', KEYS[i]) < ttlS then redis.call('EXPIRE', KEYS[i], ttlS) end
+end
+return 1
+`;
+
+/**
+ * Invalidates tags: bumps each tag's version (so in-flight fills of old data are refused) and
+ * deletes every entry registered under it, then the set itself.
+ * KEYS: [tagVersionKey, tagSetKey] pairs; ARGV: [versionTtlSeconds]
+ */
+const INVALIDATE_SCRIPT = `
+local deleted = 0
+for i = 1, #KEYS, 2 do
+  redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], tonumber(ARGV[1]))
+  local members = redis.call('SMEMBERS', KEYS[i + 1])
+  for j = 1, #members, 500 do
+    deleted = deleted + redis.call('DEL', unpack(members, j, math.min(j + 499, #members)))
+  end
+  redis.call('DEL', KEYS[i + 1])
+end
+return deleted
+`;
+
+interface ScriptedRedis extends Redis {
+  cacheFill(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  cacheInvalidate(numKeys: number, ...args: (string | number)[]): Promise<number>;
+}
+
+export interface RedisStoreEvents {
+  /** One per command sent (a batch counts once). */
+  onRoundTrip?: (command: string) => void;
+  onError?: (operation: string, error: unknown) => void;
+}
+
+export interface FillRequest {
+  key: string;
+  entry: CacheEntry;
+  /** Versions of tags read before the value was computed; a change since refuses the write. */
+  expectedVersions?: ReadonlyMap<string, string>;
+  /** Extra milliseconds of life so entries written together do not expire together. */
+  jitterMs: number;
+}
+
+/** Tag versions are kept a day: far longer than any entry that could have read them. */
+const VERSION_TTL_SECONDS = 24 * 3600;
+
+export class RedisStore {
+  private readonly redis: ScriptedRedis;
+
+  constructor(
+    redis: Redis,
+    private readonly keys: KeySpace,
+    private readonly breaker: CircuitBreaker,
+    private readonly events: RedisStoreEvents = {},
+  ) {
+    redis.defineCommand('cacheFill', { lua: FILL_SCRIPT });
+    redis.defineCommand('cacheInvalidate', { lua: INVALIDATE_SCRIPT });
+    this.redis = redis as ScriptedRedis;
+  }
+
+  get client(): Redis {
+    return this.redis;
+  }
+
+  /** Runs `call` if the circuit allows, counting it; undefined on failure or open circuit. */
+  private async guarded<T>(operation: string, call: () => Promise<T>): Promise<T | undefined> {
+    if (!this.breaker.allows()) return undefined;
+    this.events.onRoundTrip?.(operation);
+    try {
+      const result = await call();
+      this.breaker.success();
+      return result;
+    } catch (error) {
+      this.breaker.failure();
+      this.events.onError?.(operation, error);
+      return undefined;
+    }
+  }
+
+  /**
+   * One MGET for `keys` and the versions of `versionTags`. Entries come back decoded (or
+   * undefined); versions as strings ('' when never invalidated). Undefined when Redis failed.
+   */
+  async read(
+    keys: readonly string[],
+    versionTags: readonly string[] = [],
+  ): Promise<{ entries: (CacheEntry | undefined)[]; versions: Map<string, string> } | undefined> {
+    if (keys.length === 0 && versionTags.length === 0) return { entries: [], versions: new Map() };
+    const all = [...keys, ...versionTags.map((tag) => this.keys.tagVersion(tag))];
+    const raw = await this.guarded('mget', () => this.redis.mget(...all));
+    if (!raw) return undefined;
+    const entries = raw.slice(0, keys.length).map((payload) => decode(payload));
+    const versions = new Map<string, string>();
+    versionTags.forEach((tag, i) => versions.set(tag, raw[keys.length + i] ?? ''));
+    return { entries, versions };
+  }
+
+  /** Writes entries, each atomically with its tag sets; all in one pipelined round trip. */
+  async fill(requests: readonly FillRequest[], now = Date.now()): Promise<number> {
+    if (requests.length === 0) return 0;
+    const written = await this.guarded('fill', async () => {
+      const results = await Promise.all(
+        requests.map((request) => {
+          const ttlMs = request.entry.staleUntil - now + request.jitterMs;
+          const checks = [...(request.expectedVersions ?? new Map<string, string>())];
+          const keys = [
+            request.key,
+            ...checks.map(([tag]) => this.keys.tagVersion(tag)),
+            ...request.entry.tags.map((tag) => this.keys.tagSet(tag)),
+          ];
+          return this.redis.cacheFill(keys.length, ...keys, encode(request.entry), Math.max(ttlMs, 1), checks.length, ...checks.map(([, v]) => v));
+        }),
+      );
+      return results.reduce((sum, ok) => sum + ok, 0);
+    });
+    return written ?? 0;
+  }
+
+  /** Deletes every entry built from `tags`; resolves false when Redis could not be reached. */
+  async invalidate(tags: readonly string[]): Promise<boolean> {
+    if (tags.length === 0) return true;
+    const keys = tags.flatMap((tag) => [this.keys.tagVersion(tag), this.keys.tagSet(tag)]);
+    // Invalidation must not be skipped by an open circuit: try regardless, count the outcome.
+    this.events.onRoundTrip?.('invalidate');
+    try {
+      await this.redis.cacheInvalidate(keys.length, ...keys, VERSION_TTL_SECONDS);
+      this.breaker.success();
+      return true;
+    } catch (error) {
+      this.breaker.failure();
+      this.events.onError?.('invalidate', error);
+      return false;
+    }
+  }
+}
+
+function encode(entry: CacheEntry): string {
+  return JSON.stringify({ v: entry.value, t: entry.tags, f: entry.freshUntil, s: entry.staleUntil });
+}
+
+function decode(payload: string | null): CacheEntry | undefined {
+  if (payload === null) return undefined;
+  try {
+    const parsed = JSON.parse(payload) as { v: unknown; t: string[]; f: number; s: number };
+    return { value: parsed.v, tags: parsed.t, freshUntil: parsed.f, staleUntil: parsed.s };
+  } catch {
+    // A corrupt entry is a miss; the next fill overwrites it.
+    return undefined;
+  }
+}

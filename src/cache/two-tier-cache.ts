@@ -1,0 +1,216 @@
+/**
+ * The cache both tiers make together: L1 (this process) in front of L2 (Redis, shared by every
+ * instance). Callers look up a batch of keys, compute what is missing, and fill it back; the
+ * cache takes care of tiers, lifetimes with jitter, tag bookkeeping and write races. Without
+ * Redis it works as L1 alone, which is right for a single instance.
+ */
+import type Redis from 'ioredis';
+import { CacheCounters, fanOut, type CacheObserver } from './cache-stats';
+import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker';
+import type { KeySpace } from './keys';
+import { L1Cache, type CacheEntry, type L1Options } from './l1';
+import { RedisStore } from './redis-store';
+
+export type { CacheEntry };
+
+export interface TwoTierCacheOptions {
+  keys: KeySpace;
+  /** The cache client (see `redis/clients.ts`); absent: L1 only. */
+  redis?: Redis;
+  l1?: L1Options;
+  /** Default 0.1: up to 10% extra life, at random, per Redis entry. */
+  jitterRatio?: number;
+  breaker?: CircuitBreakerOptions;
+  /** Extra observer (metrics); the cache's own `counters` always count. */
+  observer?: CacheObserver;
+  /** Called when a Redis call fails; the cache itself carries on without it. */
+  onRedisError?: (operation: string, error: unknown) => void;
+}
+
+export interface Lifetime {
+  ttl: number;
+  staleWhileRevalidate: number;
+}
+
+export interface Lookup {
+  /** One per key: the entry, or undefined on a miss. */
+  entries: (CacheEntry | undefined)[];
+  /** Pass back to `fill` for the keys that missed: the versions their data must be checked against. */
+  token: FillToken;
+}
+
+/** What a lookup saw of tag versions; a fill is refused if any changed since. */
+export interface FillToken {
+  remote: ReadonlyMap<string, string> | undefined;
+  local: ReadonlyMap<string, number>;
+}
+
+export interface Fill {
+  key: string;
+  value: unknown;
+  tags: readonly string[];
+  lifetime: Lifetime;
+  /** Tags whose invalidation since the lookup makes this value suspect. */
+  checkTags: readonly string[];
+}
+
+export class TwoTierCache {
+  readonly l1: L1Cache;
+  readonly store: RedisStore | undefined;
+  readonly breaker: CircuitBreaker;
+  readonly counters = new CacheCounters();
+  private readonly observer: CacheObserver;
+  private readonly jitterRatio: number;
+  /** Bumped on every invalidation seen here, so L1 fills of data loaded before it are refused. */
+  private readonly localVersions = new Map<string, number>();
+  /** Tags this instance failed to invalidate in Redis; L2 is not read until they are. */
+  private readonly pending = new Set<string>();
+  /** False while this instance may have missed invalidations (subscriber down): L1 is bypassed. */
+  private l1Trusted = true;
+
+  constructor(private readonly options: TwoTierCacheOptions) {
+    this.l1 = new L1Cache(options.l1);
+    this.observer = fanOut([this.counters, options.observer]);
+    this.breaker = new CircuitBreaker(options.breaker);
+    this.jitterRatio = options.jitterRatio ?? 0.1;
+    this.store = options.redis
+      ? new RedisStore(options.redis, options.keys, this.breaker, {
+          onRoundTrip: (command) => this.observer.roundTrip(command),
+          onError: (operation, error) => {
+            this.observer.error(operation);
+            options.onRedisError?.(operation, error);
+          },
+        })
+      : undefined;
+  }
+
+  get keys(): KeySpace {
+    return this.options.keys;
+  }
+
+  /**
+   * Looks `keys` up in L1, then the rest in Redis in one round trip, reading the versions of
+   * `checkTags` in the same call. `source` names the loader or field, for the counters.
+   */
+  async lookup(
+    source: string | readonly string[],
+    keys: readonly string[],
+    checkTags: readonly string[],
+    now = Date.now(),
+  ): Promise<Lookup> {
+    const sourceOf = (i: number) => (typeof source === 'string' ? source : source[i]!);
+    const entries: (CacheEntry | undefined)[] = new Array<CacheEntry | undefined>(keys.length).fill(undefined);
+    const local = new Map(checkTags.map((tag) => [tag, this.localVersions.get(tag) ?? 0]));
+    const missing: number[] = [];
+    keys.forEach((key, i) => {
+      const entry = this.l1Trusted ? this.l1.get(key, now) : undefined;
+      if (entry && entry.freshUntil > now) {
+        entries[i] = entry;
+        this.observer.lookup(sourceOf(i), 'l1', 'hit');
+      } else missing.push(i);
+    });
+    let remote: Map<string, string> | undefined;
+    if (missing.length > 0 && this.store && (await this.flushPending(false))) {
+      const read = await this.store.read(missing.map((i) => keys[i]!), checkTags);
+      if (read) {
+        remote = read.versions;
+        read.entries.forEach((entry, j) => {
+          const i = missing[j]!;
+          if (entry && entry.freshUntil > now) {
+            entries[i] = entry;
+            if (this.l1Trusted) this.l1.set(keys[i]!, entry, now);
+            this.observer.lookup(sourceOf(i), 'l2', 'hit');
+          } else this.observer.lookup(sourceOf(i), 'none', 'miss');
+        });
+        return { entries, token: { remote, local } };
+      }
+    }
+    for (const i of missing) if (!entries[i]) this.observer.lookup(sourceOf(i), 'none', 'miss');
+    return { entries, token: { remote, local } };
+  }
+
+  private readonly writes = new Set<Promise<void>>();
+
+  /** Resolves when every fill started so far has reached Redis (tests and shutdown wait on it). */
+  async settled(): Promise<void> {
+    while (this.writes.size > 0) await Promise.all([...this.writes]);
+  }
+
+  /** Stores computed values in both tiers, unless an invalidation overtook them. */
+  fill(fills: readonly Fill[], token: FillToken, now = Date.now()): Promise<void> {
+    const write = this.write(fills, token, now);
+    this.writes.add(write);
+    const forget = () => this.writes.delete(write);
+    write.then(forget, forget);
+    return write;
+  }
+
+  private async write(fills: readonly Fill[], token: FillToken, now: number): Promise<void> {
+    const accepted = fills.filter((fill) => fill.checkTags.every((tag) => (this.localVersions.get(tag) ?? 0) === (token.local.get(tag) ?? 0)));
+    if (accepted.length === 0) return;
+    const made = accepted.map((fill) => ({
+      fill,
+      entry: {
+        value: fill.value,
+        tags: fill.tags,
+        freshUntil: now + fill.lifetime.ttl * 1000,
+        staleUntil: now + (fill.lifetime.ttl + fill.lifetime.staleWhileRevalidate) * 1000,
+      },
+    }));
+    if (this.l1Trusted) for (const { fill, entry } of made) this.l1.set(fill.key, entry, now);
+    // Without the versions Redis had before the load, a write could resurrect old data: skip L2.
+    if (!this.store || !token.remote || this.pending.size > 0) return;
+    const remote = token.remote;
+    await this.store.fill(
+      made.map(({ fill, entry }) => ({
+        key: fill.key,
+        entry,
+        expectedVersions: new Map(fill.checkTags.map((tag) => [tag, remote.get(tag) ?? ''])),
+        jitterMs: Math.floor(Math.random() * this.jitterRatio * fill.lifetime.ttl * 1000),
+      })),
+      now,
+    );
+  }
+
+  /**
+   * Drops `tags` here and in Redis. Resolves once Redis has deleted them, or has been marked
+   * as owing them (then L2 is not read again until the deletion goes through).
+   */
+  async invalidate(tags: readonly string[]): Promise<void> {
+    this.dropLocal(tags);
+    if (!this.store) return;
+    for (const tag of tags) this.pending.add(tag);
+    await this.flushPending(true);
+  }
+
+  /** Drops `tags` from L1 only: what another instance's invalidation asks of this one. */
+  dropLocal(tags: readonly string[]): number {
+    for (const tag of tags) this.localVersions.set(tag, (this.localVersions.get(tag) ?? 0) + 1);
+    return this.l1.invalidate(tags);
+  }
+
+  /** This instance may have missed invalidations: forget L1 and stop using it until `trustL1`. */
+  distrustL1(): void {
+    this.l1Trusted = false;
+    this.l1.clear();
+  }
+
+  trustL1(): void {
+    this.l1.clear();
+    this.l1Trusted = true;
+  }
+
+  get isL1Trusted(): boolean {
+    return this.l1Trusted;
+  }
+
+  /** `force`: try even with the circuit open (a write owes it); else only when it allows. */
+  private async flushPending(force: boolean): Promise<boolean> {
+    if (this.pending.size === 0) return true;
+    if (!force && !this.breaker.allows()) return false;
+    const tags = [...this.pending];
+    if (!(await this.store!.invalidate(tags))) return false;
+    for (const tag of tags) this.pending.delete(tag);
+    return true;
+  }
+}

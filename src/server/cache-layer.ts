@@ -1,0 +1,133 @@
+/**
+ * Assembles the cache from configuration: the policy map read from the schema, the key space
+ * (prefix + schema hash + generation), the two tiers, and, with Redis, the invalidation channel.
+ * Every committed write's events reach `invalidate` before the mutation answers.
+ */
+import { createHash } from 'node:crypto';
+import { printSchema, type GraphQLSchema } from 'graphql';
+import type Redis from 'ioredis';
+import type { Config } from '../config';
+import { applyFieldCache, type FieldCacheRequest } from '../cache/field-cache';
+import { InvalidationChannel } from '../cache/invalidation-channel';
+import { KeySpace } from '../cache/keys';
+import { readPolicyMap, type PolicyMap } from '../cache/policy';
+import { TwoTierCache } from '../cache/two-tier-cache';
+import type { EventBus } from '../events/bus';
+import { ENTITY_TYPES } from '../modules/loaders';
+import { tagsForEvent } from '../modules/invalidation';
+import { createCacheClient, createSubscriberClient } from '../redis/clients';
+import type { Logger } from './logger';
+
+export interface CacheLayer {
+  cache: TwoTierCache | undefined;
+  policies: PolicyMap;
+  /** The schema with `@cached` fields wrapped (unchanged when the cache is off). */
+  schema: GraphQLSchema;
+  /** Drops `tags` on every instance; resolves when they have all acknowledged (or timed out). */
+  invalidate(tags: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+const entityTypes = new Set<string>(ENTITY_TYPES);
+
+export async function createCacheLayer(options: {
+  config: Config;
+  logger: Logger;
+  schema: GraphQLSchema;
+  events: EventBus;
+  requestOf: (context: unknown) => FieldCacheRequest | undefined;
+}): Promise<CacheLayer> {
+  const { config, logger, events } = options;
+  const policies = readPolicyMap(options.schema);
+  if (!config.cacheEnabled) {
+    logger.info('cache: off (CACHE_ENABLED=false); every read goes to the database');
+    return { cache: undefined, policies, schema: options.schema, invalidate: async () => undefined, close: async () => undefined };
+  }
+
+  // A changed schema gets fresh keys: entries of the old shape are never read.
+  const schemaHash = createHash('sha1').update(printSchema(options.schema)).digest('hex').slice(0, 8);
+  const prefix = `${config.cacheKeyPrefix}:s${schemaHash}`;
+  const keys = new KeySpace(prefix, 0);
+  let client: Redis | undefined;
+  let subscriber: Redis | undefined;
+  let channel: InvalidationChannel | undefined;
+  let lastErrorLog = 0;
+
+  if (config.redisUrl) {
+    client = createCacheClient({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, connectionName: 'storefront:cache' });
+    subscriber = createSubscriberClient({ url: config.redisUrl, connectionName: 'storefront:invalidation' });
+    await Promise.all([once(client, 'ready'), once(subscriber, 'ready')]).catch((error: unknown) => {
+      logger.warn({ err: error }, 'cache: Redis is not answering yet; serving from the database until it does');
+    });
+    keys.generation = Number((await client.get(keys.generationKey).catch(() => null)) ?? 0);
+  }
+
+  const cache = new TwoTierCache({
+    keys,
+    redis: client,
+    l1: { maxEntries: config.cacheL1MaxEntries, maxTtlMs: config.cacheL1MaxTtlMs },
+    breaker: {
+      onStateChange: (state) => logger.warn({ state }, `cache: Redis circuit ${state}`),
+    },
+    onRedisError: (operation, error) => {
+      // One line a second at most: a dead Redis must not flood the logs.
+      if (Date.now() - lastErrorLog < 1000) return;
+      lastErrorLog = Date.now();
+      logger.warn({ operation, err: error }, 'cache: a Redis call failed; answered from the database');
+    },
+  });
+
+  if (client && subscriber) {
+    channel = new InvalidationChannel({
+      cache,
+      publisher: client,
+      subscriber,
+      prefix,
+      ackTimeoutMs: config.cacheAckTimeoutMs,
+      onEvent: (event, detail) => logger.warn({ event, detail }, `cache: invalidation ${event}`),
+    });
+    await channel.start().catch((error: unknown) => {
+      logger.warn({ err: error }, 'cache: could not subscribe to invalidations; in-process cache off until it can');
+      cache.distrustL1();
+    });
+    logger.info({ prefix, generation: keys.generation }, 'cache: Redis (L2) behind an in-process LRU (L1), invalidation over pub/sub');
+  } else {
+    logger.info('cache: in-process LRU only (no REDIS_URL); fine for a single instance');
+  }
+
+  const invalidate = async (tags: readonly string[]) => {
+    if (tags.length === 0) return;
+    if (channel) await channel.invalidate(tags);
+    else await cache.invalidate(tags);
+  };
+  const unsubscribe = events.subscribe((batch) => invalidate([...new Set(batch.flatMap(tagsForEvent))]));
+
+  return {
+    cache,
+    policies,
+    schema: applyFieldCache(options.schema, {
+      policies,
+      cache,
+      requestOf: options.requestOf,
+      isEntity: (typeName) => entityTypes.has(typeName),
+    }),
+    invalidate,
+    async close() {
+      unsubscribe();
+      await cache.settled();
+      await channel?.stop();
+      await client?.quit().catch(() => undefined);
+    },
+  };
+}
+
+function once(client: Redis, event: string): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Redis not ${event} within 5 s`)), 5000);
+    client.once(event, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
