@@ -60,15 +60,35 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
     const policy = policies.types.get(loader.policyType ?? loader.typeName);
     if (!cache || !policy) return createByKeyLoader({ fetch: loader.fetch, keyOf: loader.keyOf });
     if (!inflight.has(loader.typeName)) inflight.set(loader.typeName, new Map());
-    return createCachedByKeyLoader<R>({
+    const cached = createCachedByKeyLoader<R>({
       ...loader,
       cache,
       lifetime: policy,
       inflight: inflight.get(loader.typeName) as Map<number, Promise<R | null>>,
     });
+    cachedLoaders.add(cached as DataLoader<number, unknown>);
+    return cached;
+  }
+
+  /**
+   * Rows a list query returned, as the entities the rest of the request should use. Without a
+   * cache they are primed into the loader (no second statement). With one, the list keeps only
+   * the ids and the entities come through their loader, which reads the cache and writes it back
+   * with the version check that keeps an overtaken read out; priming the cache with rows read
+   * by a list query would bypass that check.
+   */
+  async function adopt<R extends { id: number }>(loader: DataLoader<number, R | null>, rows: readonly R[]): Promise<R[]> {
+    if (!cachedLoaders.has(loader as DataLoader<number, unknown>)) {
+      for (const row of rows) loader.prime(row.id, row);
+      return [...rows];
+    }
+    const loaded = await loader.loadMany(rows.map((row) => row.id));
+    // A row deleted between the list query and the load simply drops out of the page.
+    return loaded.filter((row): row is R => row !== null && !(row instanceof Error));
   }
 
   const byId = (row: { id: number }) => row.id;
+  const cachedLoaders = new WeakSet<DataLoader<number, unknown>>();
   const codecs = {
     Product: createEntityCodec<Product>(metadata.get(Product.name)),
     Category: createEntityCodec<Category>(metadata.get(Category.name)),
@@ -79,6 +99,7 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
 
   return function createLoaders(em: SqlEntityManager) {
     return {
+      adopt,
       category: cachedOrPlain({ typeName: 'Category', fetch: (ids) => findCategoriesByIds(em, ids), keyOf: byId, codec: codecs.Category }),
       product: cachedOrPlain({ typeName: 'Product', fetch: (ids) => findProductsByIds(em, ids), keyOf: byId, codec: codecs.Product }),
       user: cachedOrPlain({ typeName: 'User', fetch: (ids) => findUsersByIds(em, ids), keyOf: byId, codec: codecs.User }),

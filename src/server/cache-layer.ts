@@ -8,7 +8,7 @@ import { printSchema, type GraphQLSchema } from 'graphql';
 import type Redis from 'ioredis';
 import type { Config } from '../config';
 import { applyFieldCache, type FieldCacheRequest } from '../cache/field-cache';
-import { InvalidationChannel } from '../cache/invalidation-channel';
+import { InvalidationChannel, type InvalidationResult } from '../cache/invalidation-channel';
 import { KeySpace } from '../cache/keys';
 import { readPolicyMap, type PolicyMap } from '../cache/policy';
 import { TwoTierCache } from '../cache/two-tier-cache';
@@ -23,8 +23,11 @@ export interface CacheLayer {
   policies: PolicyMap;
   /** The schema with `@cached` fields wrapped (unchanged when the cache is off). */
   schema: GraphQLSchema;
-  /** Drops `tags` on every instance; resolves when they have all acknowledged (or timed out). */
-  invalidate(tags: readonly string[]): Promise<void>;
+  /**
+   * Drops `tags` on every instance; resolves when they have all acknowledged (or timed out),
+   * with who received and acknowledged it when Redis carries the message.
+   */
+  invalidate(tags: readonly string[]): Promise<InvalidationResult | undefined>;
   close(): Promise<void>;
 }
 
@@ -41,7 +44,13 @@ export async function createCacheLayer(options: {
   const policies = readPolicyMap(options.schema);
   if (!config.cacheEnabled) {
     logger.info('cache: off (CACHE_ENABLED=false); every read goes to the database');
-    return { cache: undefined, policies, schema: options.schema, invalidate: async () => undefined, close: async () => undefined };
+    return {
+      cache: undefined,
+      policies,
+      schema: options.schema,
+      invalidate: async () => undefined,
+      close: async () => undefined,
+    };
   }
 
   // A changed schema gets fresh keys: entries of the old shape are never read.
@@ -95,12 +104,15 @@ export async function createCacheLayer(options: {
     logger.info('cache: in-process LRU only (no REDIS_URL); fine for a single instance');
   }
 
-  const invalidate = async (tags: readonly string[]) => {
-    if (tags.length === 0) return;
-    if (channel) await channel.invalidate(tags);
-    else await cache.invalidate(tags);
+  const invalidate = async (tags: readonly string[]): Promise<InvalidationResult | undefined> => {
+    if (tags.length === 0) return undefined;
+    if (channel) return channel.invalidate(tags);
+    await cache.invalidate(tags);
+    return undefined;
   };
-  const unsubscribe = events.subscribe((batch) => invalidate([...new Set(batch.flatMap(tagsForEvent))]));
+  const unsubscribe = events.subscribe(async (batch) => {
+    await invalidate([...new Set(batch.flatMap(tagsForEvent))]);
+  });
 
   return {
     cache,

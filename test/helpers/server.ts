@@ -1,7 +1,11 @@
 /**
  * Starts the real app (Express + Apollo over HTTP) on a free port against a fresh, migrated and
- * seeded database, and gives tests a small client that speaks GraphQL over HTTP.
+ * seeded database, and gives tests a small client that speaks GraphQL over HTTP. With
+ * `redis: true` the app uses the test Redis under a key prefix of its own, and
+ * `startInstance()` adds another instance (its own L1, its own connections) sharing the same
+ * database and Redis, as a second process of a deployment would.
  */
+import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config';
 import { createDatabase, migrate, type Database } from '../../src/db/orm';
 import { seed } from '../../src/db/seed/seed';
@@ -13,6 +17,7 @@ import { hashPassword } from '../../src/session/password';
 import { createApp, type App } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
 import { createTestDatabase, type TestDatabase } from './database';
+import { TEST_REDIS_URL } from './env';
 
 export interface GraphQLResponse<T = any> {
   status: number;
@@ -20,14 +25,15 @@ export interface GraphQLResponse<T = any> {
   body: { data?: T; errors?: { message: string; path?: string[]; extensions?: { code?: string; [k: string]: unknown } }[] };
 }
 
-export interface TestServer {
+/** One running instance of the API. */
+export interface TestInstance {
   url: string;
   app: App;
+  config: Config;
   database: Database;
-  dataset: Dataset;
-  /** Every domain event published, in order. */
+  /** Every domain event this instance published, in order. */
   events: DomainEvent[];
-  /** The server's event bus, for tests that need a handler of their own (e.g. to check commit order). */
+  /** The instance's event bus, for tests that need a handler of their own (e.g. to check commit order). */
   bus: EventBus;
   /** Sends one operation as POST application/json; `token` becomes a bearer header. */
   request<T = any>(query: string, variables?: Record<string, unknown>, options?: { token?: string; headers?: Record<string, string> }): Promise<GraphQLResponse<T>>;
@@ -35,29 +41,29 @@ export interface TestServer {
   raw(init: RequestInit & { path?: string }): Promise<Response>;
   /** Signs in a seeded user (`user<N>@example.com`) and returns the bearer token. */
   login(userNumber: number): Promise<string>;
-  /** SQL statements the driver sent while `run` ran. */
+  /** SQL statements this instance's driver sent while `run` ran. */
   countSql(run: () => Promise<unknown>): Promise<number>;
   stop(): Promise<void>;
 }
 
+export interface TestServer extends TestInstance {
+  dataset: Dataset;
+  /** Starts another instance on the same database (and Redis prefix); stopped with this one. */
+  startInstance(config?: Partial<Record<string, string>>): Promise<TestInstance>;
+}
+
+export interface TestServerOptions {
+  size?: DatasetSize;
+  label?: string;
+  /** Use the test Redis (L2 and pub/sub) under a prefix unique to this server. */
+  redis?: boolean;
+  config?: Partial<Record<string, string>>;
+}
+
 let seedHash: Promise<string> | undefined;
 
-export async function startTestServer(
-  options: { size?: DatasetSize; label?: string; config?: Partial<Record<string, string>> } = {},
-): Promise<TestServer> {
-  const testDb: TestDatabase = await createTestDatabase(options.label);
-  const config: Config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: testDb.url,
-    ...options.config,
-  });
-  const database = await createDatabase({ clientUrl: testDb.url, entities, poolMax: 5 });
-  await migrate(database.orm);
-  seedHash ??= hashPassword(SEED_PASSWORD);
-  const dataset = await seed(database.orm, { size: options.size ?? 'demo', passwordHash: await seedHash });
-
+async function startInstance(database: Database, env: Record<string, string | undefined>): Promise<TestInstance> {
+  const config = loadConfig(env);
   const events = new InProcessEventBus();
   const published: DomainEvent[] = [];
   events.subscribe((batch) => {
@@ -66,7 +72,7 @@ export async function startTestServer(
   const app = await createApp({ config, database, events, logger: createLogger(config) });
   const url = await app.listen();
 
-  const request: TestServer['request'] = async (query, variables, requestOptions = {}) => {
+  const request: TestInstance['request'] = async (query, variables, requestOptions = {}) => {
     const response = await fetch(url, {
       method: 'POST',
       headers: {
@@ -82,8 +88,8 @@ export async function startTestServer(
   return {
     url,
     app,
+    config,
     database,
-    dataset,
     events: published,
     bus: events,
     request,
@@ -101,8 +107,45 @@ export async function startTestServer(
       await run();
       return database.sql.total - before;
     },
+    stop: () => app.stop(),
+  };
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const testDb: TestDatabase = await createTestDatabase(options.label);
+  const env: Record<string, string | undefined> = {
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: testDb.url,
+    ...(options.redis ? { REDIS_URL: TEST_REDIS_URL, CACHE_KEY_PREFIX: `t${randomBytes(4).toString('hex')}` } : {}),
+    ...options.config,
+  };
+  const database = await createDatabase({ clientUrl: testDb.url, entities, poolMax: 5 });
+  await migrate(database.orm);
+  seedHash ??= hashPassword(SEED_PASSWORD);
+  const dataset = await seed(database.orm, { size: options.size ?? 'demo', passwordHash: await seedHash });
+
+  const main = await startInstance(database, env);
+  const others: TestInstance[] = [];
+  return {
+    ...main,
+    dataset,
+    async startInstance(config = {}) {
+      // Each instance has its own pool too, as separate processes would.
+      const own = await createDatabase({ clientUrl: testDb.url, entities, poolMax: 5 });
+      const instance = await startInstance(own, { ...env, ...config });
+      const stop = instance.stop;
+      instance.stop = async () => {
+        await stop();
+        await own.close();
+      };
+      others.push(instance);
+      return instance;
+    },
     async stop() {
-      await app.stop();
+      for (const other of others) await other.stop().catch(() => undefined);
+      await main.stop();
       await database.close();
       await testDb.drop();
     },

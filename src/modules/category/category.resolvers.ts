@@ -12,9 +12,7 @@ export const categoryResolvers: Resolvers = {
       return category;
     },
     categories: async (_parent, _args, context) => {
-      const categories = await findAllCategories(context.em);
-      for (const category of categories) context.loaders.category.prime(category.id, category);
-      return categories;
+      return context.loaders.adopt(context.loaders.category, await findAllCategories(context.em));
     },
   },
   Category: {

@@ -27,7 +27,7 @@ function toListFilter(filter: ProductFilter | null | undefined): ProductListFilt
   return result;
 }
 
-/** A page of products: one statement, plus the product rows primed into the request's loader. */
+/** A page of products: one statement; the rows are adopted by the request's product loader. */
 export async function listProducts(
   context: Context,
   args: { first?: number | null; after?: string | null; filter: ProductListFilter; orderBy?: ProductOrder | null },
@@ -42,8 +42,8 @@ export async function listProducts(
   });
   const page = rows.slice(0, first);
   // Later `product(id)` reads in this request find these rows without another statement.
-  for (const product of page) context.loaders.product.prime(product.id, product);
-  return toConnection(page, rows.length > first, productSortKey(order));
+  const products = await context.loaders.adopt(context.loaders.product, page);
+  return toConnection(products, rows.length > first, productSortKey(order));
 }
 
 export const productResolvers: Resolvers = {
@@ -83,7 +83,8 @@ export const productResolvers: Resolvers = {
     reviews: async (product, args, context) => {
       const first = pageSize(args.first, 10);
       const page = await context.loaders.reviewPage.load({ parentId: product.id, first, after: decodeCursor(args.after, 'after', 'timestamp') });
-      return toConnection(page.rows, page.hasNextPage, newestKey, product.id);
+      const reviews = await context.loaders.adopt(context.loaders.review, page.rows);
+      return toConnection(reviews, page.hasNextPage, newestKey, product.id);
     },
   },
   ReviewConnection: {

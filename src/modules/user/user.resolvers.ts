@@ -39,7 +39,8 @@ export const userResolvers: Resolvers = {
       requireSelf(user, context, 'orders');
       const first = pageSize(args.first, 10);
       const page = await context.loaders.orderPage.load({ parentId: user.id, first, after: decodeCursor(args.after, 'after', 'timestamp') });
-      return toConnection(page.rows, page.hasNextPage, newestKey);
+      const orders = await context.loaders.adopt(context.loaders.order, page.rows);
+      return toConnection(orders, page.hasNextPage, newestKey);
     },
   },
 };
