@@ -125,10 +125,14 @@ export class RedisStore {
     return { entries, versions };
   }
 
-  /** Writes entries, each atomically with its tag sets; all in one pipelined round trip. */
-  async fill(requests: readonly FillRequest[], now = Date.now()): Promise<number> {
-    if (requests.length === 0) return 0;
-    const written = await this.guarded('fill', async () => {
+  /**
+   * Writes entries, each atomically with its tag sets; all in one pipelined round trip. Says,
+   * per entry, whether it was written (false: a tag moved on since the lookup); undefined when
+   * Redis could not be reached.
+   */
+  async fill(requests: readonly FillRequest[], now = Date.now()): Promise<boolean[] | undefined> {
+    if (requests.length === 0) return [];
+    return this.guarded('fill', async () => {
       const results = await Promise.all(
         requests.map((request) => {
           const ttlMs = request.entry.staleUntil - now + request.jitterMs;
@@ -141,9 +145,8 @@ export class RedisStore {
           return this.redis.cacheFill(keys.length, ...keys, encode(request.entry), Math.max(ttlMs, 1), checks.length, ...checks.map(([, v]) => v));
         }),
       );
-      return results.reduce((sum, ok) => sum + ok, 0);
+      return results.map((ok) => ok === 1);
     });
-    return written ?? 0;
   }
 
   /** Deletes every entry built from `tags`; resolves false when Redis could not be reached. */

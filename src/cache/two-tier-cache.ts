@@ -157,11 +157,16 @@ export class TwoTierCache {
         staleUntil: now + (fill.lifetime.ttl + fill.lifetime.staleWhileRevalidate) * 1000,
       },
     }));
-    if (this.l1Trusted) for (const { fill, entry } of made) this.l1.set(fill.key, entry, now);
+    const keepLocally = (list: typeof made) => {
+      if (this.l1Trusted) for (const { fill, entry } of list) this.l1.set(fill.key, entry, now);
+    };
     // Without the versions Redis had before the load, a write could resurrect old data: skip L2.
-    if (!this.store || !token.remote || this.pending.size > 0) return;
+    if (!this.store || !token.remote || this.pending.size > 0) {
+      keepLocally(made);
+      return;
+    }
     const remote = token.remote;
-    await this.store.fill(
+    const written = await this.store.fill(
       made.map(({ fill, entry }) => ({
         key: fill.key,
         entry,
@@ -170,6 +175,9 @@ export class TwoTierCache {
       })),
       now,
     );
+    // What Redis refused was overtaken by a write (perhaps on another instance): L1 must not
+    // keep it either. If Redis was unreachable, the local version check above is all we have.
+    keepLocally(written ? made.filter((_, i) => written[i]) : made);
   }
 
   /**

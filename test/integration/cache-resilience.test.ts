@@ -1,0 +1,205 @@
+/**
+ * The cache under trouble, on a real Redis: a reader overtaken by a write, an instance that
+ * hears an invalidation too late or loses its subscriber, Redis cut off and back, and bounded
+ * key counts over a long mixed run.
+ */
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { InvalidationChannel } from '../../src/cache/invalidation-channel';
+import { KeySpace } from '../../src/cache/keys';
+import { TwoTierCache } from '../../src/cache/two-tier-cache';
+import { createCacheClient, createSubscriberClient } from '../../src/redis/clients';
+import { benchDocument } from '../helpers/documents';
+import { TEST_REDIS_URL } from '../helpers/env';
+import { startTestServer, type TestServer } from '../helpers/server';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+
+const lifetime = { ttl: 60, staleWhileRevalidate: 0 };
+let redis: Redis;
+const clients: Redis[] = [];
+
+beforeAll(() => {
+  redis = new Redis(TEST_REDIS_URL);
+});
+afterAll(async () => {
+  await Promise.all([redis, ...clients].map((c) => c.quit().catch(() => undefined)));
+});
+
+function newCache(prefix: string): TwoTierCache {
+  const client = createCacheClient({ url: TEST_REDIS_URL });
+  clients.push(client);
+  return new TwoTierCache({ keys: new KeySpace(prefix, 0), redis: client });
+}
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('a read overtaken by a write', () => {
+  it('cannot put the old value back in Redis after the write invalidated it', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const reader = newCache(prefix);
+    const writer = newCache(prefix);
+    const key = reader.keys.entity('Product', 1);
+    await until(() => reader.store!.client.status === 'ready' && writer.store!.client.status === 'ready');
+
+    // The reader misses and goes to the database...
+    const { token } = await reader.lookup('Product', [key], ['Product:1']);
+    // ...meanwhile a write commits and invalidates...
+    await writer.invalidate(['Product:1']);
+    // ...and the reader's old row arrives after it.
+    await reader.fill([{ key, value: { price: 'old' }, tags: ['Product:1'], lifetime, checkTags: ['Product:1'] }], token);
+    expect(await redis.get(key)).toBeNull();
+
+    // A reader that started after the write fills normally.
+    const fresh = await reader.lookup('Product', [key], ['Product:1']);
+    await reader.fill([{ key, value: { price: 'new' }, tags: ['Product:1'], lifetime, checkTags: ['Product:1'] }], fresh.token);
+    expect(JSON.parse((await redis.get(key))!).v).toEqual({ price: 'new' });
+  });
+});
+
+describe('an instance that may have missed invalidations', () => {
+  let cache: TwoTierCache;
+  let channel: InvalidationChannel;
+  let prefix: string;
+
+  beforeAll(async () => {
+    prefix = `t${randomBytes(4).toString('hex')}`;
+    cache = newCache(prefix);
+    const subscriber = createSubscriberClient({ url: TEST_REDIS_URL, connectionName: `sub-${prefix}` });
+    channel = new InvalidationChannel({ cache, publisher: cache.store!.client, subscriber, prefix, ackTimeoutMs: 200 });
+    await channel.start();
+  });
+  afterAll(() => channel.stop());
+
+  const warmL1 = () =>
+    cache.fill(
+      [{ key: cache.keys.entity('Product', 5), value: 1, tags: ['Product:5'], lifetime, checkTags: [] }],
+      { remote: new Map(), local: new Map() },
+    );
+
+  it('empties its L1 when an invalidation reaches it after the writer stopped waiting', async () => {
+    await warmL1();
+    expect(cache.l1.size).toBe(1);
+    // A message about something else entirely, but late: the instance cannot know what it missed.
+    await redis.publish(`${prefix}:invalidate`, JSON.stringify({ id: 'late-1', tags: ['Other:1'], deadline: Date.now() - 1 }));
+    await until(() => cache.l1.size === 0);
+  });
+
+  it('stops using L1 while its subscriber is disconnected, and resumes, emptied, once back', async () => {
+    await warmL1();
+    expect(cache.l1.size).toBe(1);
+    await redis.client('KILL', 'TYPE', 'pubsub', 'SKIPME', 'yes');
+    await until(() => !cache.isL1Trusted);
+    expect(cache.l1.size).toBe(0);
+    await until(() => cache.isL1Trusted);
+    expect(cache.l1.size).toBe(0);
+    // And it hears invalidations again.
+    expect(await channel.invalidate(['Product:5'])).toEqual({ receivers: 1, acknowledged: 1 });
+  });
+});
+
+describe('Redis cut off and restored', () => {
+  let server: TestServer;
+  let proxy: TcpProxy;
+
+  beforeAll(async () => {
+    const target = new URL(TEST_REDIS_URL);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    server = await startTestServer({
+      label: 'resilience',
+      redis: true,
+      config: { REDIS_URL: proxy.url, REDIS_COMMAND_TIMEOUT_MS: '100' },
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await proxy?.close();
+  });
+
+  it('answers every query correctly throughout, and the hit ratio comes back', async () => {
+    const cache = server.app.cacheLayer.cache!;
+    const admin = await server.login(1);
+    const read = async (id: string) => {
+      const response = await server.request('query ($id: ID!) { product(id: $id) { id priceCents } }', { id });
+      expect(response.status).toBe(200);
+      expect(response.body.errors).toBeUndefined();
+      return response.body.data.product.priceCents as number;
+    };
+
+    expect((await server.request(benchDocument('catalog'))).body.errors).toBeUndefined();
+    await cache.settled();
+
+    await proxy.cut();
+    for (let i = 0; i < 20; i += 1) {
+      const catalog = await server.request(benchDocument('catalog'));
+      expect(catalog.body.errors).toBeUndefined();
+      expect(catalog.body.data.products.edges).toHaveLength(50);
+    }
+    // A write while Redis is away still answers, and reads see it at once.
+    const update = await server.request(benchDocument('update-price'), { id: '3', priceCents: 4242 }, { token: admin });
+    expect(update.body.errors).toBeUndefined();
+    expect(await read('3')).toBe(4242);
+    expect(cache.breaker.state).not.toBe('closed');
+
+    await proxy.restore();
+    // What L1 holds needs no Redis; a page not seen yet makes the cache probe it.
+    let first = 1;
+    await until(async () => {
+      const page = await server.request('query ($first: Int) { products(first: $first) { edges { node { id } } } }', { first: first++ });
+      expect(page.body.errors).toBeUndefined();
+      return cache.breaker.state === 'closed' && cache.isL1Trusted;
+    });
+    // The invalidation owed from the outage went through before L2 was read again.
+    expect(await read('3')).toBe(4242);
+
+    await server.request(benchDocument('catalog'));
+    await cache.settled();
+    const hitsBefore = cache.counters.hits;
+    const sql = await server.countSql(() => server.request(benchDocument('catalog')));
+    expect(sql).toBe(0);
+    expect(cache.counters.hits).toBeGreaterThan(hitsBefore);
+  });
+});
+
+describe('tag bookkeeping', () => {
+  it('keeps the Redis key count flat over a long mixed run', async () => {
+    const server = await startTestServer({ label: 'keys', redis: true });
+    try {
+      const prefix = server.config.cacheKeyPrefix;
+      const admin = await server.login(1);
+      const round = async (n: number) => {
+        const id = String((n % 20) + 1);
+        await server.request(benchDocument('catalog'));
+        await server.request(benchDocument('product-page'), { id });
+        if (n % 3 === 0) await server.request(benchDocument('update-price'), { id, priceCents: 100 + n }, { token: admin });
+        // Writes that change what is cached without adding rows (new rows are new keys by right).
+        if (n % 4 === 0) await server.request('mutation ($id: ID!) { adjustStock(id: $id, delta: 1) { id } }', { id }, { token: admin });
+        await server.app.cacheLayer.cache!.settled();
+      };
+      const count = async () => {
+        let total = 0;
+        let cursor = '0';
+        do {
+          const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+          cursor = next;
+          total += batch.length;
+        } while (cursor !== '0');
+        return total;
+      };
+      for (let n = 0; n < 60; n += 1) await round(n);
+      const afterWarmUp = await count();
+      for (let n = 60; n < 240; n += 1) await round(n);
+      const afterLongRun = await count();
+      expect(afterWarmUp).toBeGreaterThan(100);
+      // Same working set, three times as many operations: no growth beyond noise.
+      expect(afterLongRun).toBeLessThanOrEqual(afterWarmUp + 5);
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+});
