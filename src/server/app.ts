@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import cors from 'cors';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
@@ -31,6 +31,11 @@ export interface AppOptions {
   database: Database;
   events: EventBus;
   logger: Logger;
+  /**
+   * Extra Apollo plugins, default none. For comparisons only (the benchmark serves the same
+   * schema with a peer's whole-response cache through this); the product needs none.
+   */
+  apolloPlugins?: ApolloServerPlugin<Context>[];
 }
 
 export interface App {
@@ -73,6 +78,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       production
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }),
+      ...(options.apolloPlugins ?? []),
     ],
   });
   await apollo.start();
