@@ -47,6 +47,7 @@ export function createFieldCacheRequest(
       keys.map((key) => sourceOf.get(key)!),
       keys,
       tags,
+      { acceptStale: true },
     );
     return entries.map((entry) => ({ entry, token }));
   });
@@ -142,8 +143,50 @@ export function upFrontTags(field: WrappedField, parentId: string | number | und
   return tags;
 }
 
+/**
+ * Probabilistic early expiration ("XFetch"): a hit close to its expiry refreshes early with a
+ * probability that rises as expiry nears, so a hot key is recomputed by one caller before it
+ * expires instead of by every caller after. `delta` stands for the cost of a recompute.
+ */
+function refreshEarly(freshUntil: number, ttlSeconds: number, now: number): boolean {
+  const delta = Math.min(ttlSeconds * 20, 1000);
+  return now - delta * Math.log(Math.random()) >= freshUntil;
+}
+
 function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknown>, options: FieldCacheOptions): GraphQLFieldResolver<unknown, unknown> {
   const { cache } = options;
+  // Computations under way in this process, by key: concurrent misses share one.
+  const inflight = new Map<string, Promise<unknown>>();
+
+  /** Runs the resolver once for `key`, stores its result, and lets concurrent callers share it. */
+  const compute = (key: string, checkTags: string[], token: FillToken, run: () => unknown): Promise<{ value: unknown; data?: unknown }> => {
+    let stored: Promise<void> = Promise.resolve();
+    const computation = (async () => {
+      const value = await run();
+      try {
+        const normalized = normalize(value, field.returnType, options.isEntity);
+        stored = cache.fill(
+          [{ key, value: normalized.data, tags: [...new Set([...checkTags, ...normalized.tags])], lifetime: field.policy, checkTags }],
+          token,
+        );
+        return { value, data: normalized.data };
+      } catch (error) {
+        if (!(error instanceof NotCacheableError)) throw error;
+        return { value };
+      }
+    })();
+    const shared = computation.then((result) => result.data);
+    // A failed computation is the caller's error to report; waiters just compute their own.
+    shared.catch(() => undefined);
+    inflight.set(key, shared);
+    // Registered until the result is in the cache, so no caller falls between the two.
+    const forget = () => {
+      if (inflight.get(key) === shared) inflight.delete(key);
+    };
+    computation.then(() => stored).then(forget, forget);
+    return computation;
+  };
+
   return async (parent, args, context, info) => {
     const request = options.requestOf(context);
     if (!request) return resolve(parent, args, context, info);
@@ -154,21 +197,28 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     const key = cache.keys.field(field.coordinate, parentId, hashArgs(args), userId);
     const checkTags = upFrontTags(field, parentId, args);
     const { entry, token } = await request.lookup({ key, source: field.coordinate, checkTags });
+    const run = () => resolve(parent, args, context, info);
     if (entry) {
+      const now = Date.now();
+      // Stale (within its window) or near expiry: serve it, and let one caller refresh it.
+      if ((entry.freshUntil <= now || refreshEarly(entry.freshUntil, field.policy.ttl, now)) && !inflight.has(key)) {
+        cache.track(compute(key, checkTags, token, run)).catch(() => undefined);
+      }
       const value = await denormalize(entry.value, field.returnType, request.loadEntity);
       if (value !== undefined) return value;
     }
-    const value = await resolve(parent, args, context, info);
-    try {
-      const normalized = normalize(value, field.returnType, options.isEntity);
-      void cache.fill(
-        [{ key, value: normalized.data, tags: [...new Set([...checkTags, ...normalized.tags])], lifetime: field.policy, checkTags }],
-        token,
-      );
-    } catch (error) {
-      if (!(error instanceof NotCacheableError)) throw error;
+    const landed = cache.peek(key);
+    if (landed) {
+      const value = await denormalize(landed.value, field.returnType, request.loadEntity);
+      if (value !== undefined) return value;
     }
-    return value;
+    const shared = inflight.get(key);
+    if (shared) {
+      const data = await shared.catch(() => undefined);
+      const value = data === undefined ? undefined : await denormalize(data, field.returnType, request.loadEntity);
+      if (value !== undefined) return value;
+    }
+    return (await compute(key, checkTags, token, run)).value;
   };
 }
 

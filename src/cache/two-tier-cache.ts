@@ -96,17 +96,23 @@ export class TwoTierCache {
     source: string | readonly string[],
     keys: readonly string[],
     checkTags: readonly string[],
-    now = Date.now(),
+    options: { acceptStale?: boolean; now?: number } = {},
   ): Promise<Lookup> {
+    const now = options.now ?? Date.now();
+    // A stale entry (past its TTL, within its stale-while-revalidate window) is returned only to
+    // callers that will refresh it; to the others it is a miss.
+    const usable = (entry: CacheEntry | undefined): entry is CacheEntry =>
+      entry !== undefined && (entry.freshUntil > now || (options.acceptStale === true && entry.staleUntil > now));
+    const outcome = (entry: CacheEntry) => (entry.freshUntil > now ? 'hit' : 'stale');
     const sourceOf = (i: number) => (typeof source === 'string' ? source : source[i]!);
     const entries: (CacheEntry | undefined)[] = new Array<CacheEntry | undefined>(keys.length).fill(undefined);
     const local = new Map(checkTags.map((tag) => [tag, this.localVersions.get(tag) ?? 0]));
     const missing: number[] = [];
     keys.forEach((key, i) => {
       const entry = this.l1Trusted ? this.l1.get(key, now) : undefined;
-      if (entry && entry.freshUntil > now) {
+      if (usable(entry)) {
         entries[i] = entry;
-        this.observer.lookup(sourceOf(i), 'l1', 'hit');
+        this.observer.lookup(sourceOf(i), 'l1', outcome(entry));
       } else missing.push(i);
     });
     let remote: Map<string, string> | undefined;
@@ -116,10 +122,10 @@ export class TwoTierCache {
         remote = read.versions;
         read.entries.forEach((entry, j) => {
           const i = missing[j]!;
-          if (entry && entry.freshUntil > now) {
+          if (usable(entry)) {
             entries[i] = entry;
             if (this.l1Trusted) this.l1.set(keys[i]!, entry, now);
-            this.observer.lookup(sourceOf(i), 'l2', 'hit');
+            this.observer.lookup(sourceOf(i), 'l2', outcome(entry));
           } else this.observer.lookup(sourceOf(i), 'none', 'miss');
         });
         return { entries, token: { remote, local } };
@@ -131,18 +137,33 @@ export class TwoTierCache {
 
   private readonly writes = new Set<Promise<void>>();
 
-  /** Resolves when every fill started so far has reached Redis (tests and shutdown wait on it). */
+  /**
+   * Resolves when every fill and background refresh started so far has finished (tests and
+   * shutdown wait on it).
+   */
   async settled(): Promise<void> {
-    while (this.writes.size > 0) await Promise.all([...this.writes]);
+    while (this.writes.size > 0) await Promise.all([...this.writes].map((write) => write.catch(() => undefined)));
+  }
+
+  /** Counts `work` (a background refresh) as unsettled until it ends. */
+  track<T>(work: Promise<T>): Promise<T> {
+    const tracked = work.then(() => undefined);
+    this.writes.add(tracked);
+    const forget = () => this.writes.delete(tracked);
+    tracked.then(forget, forget);
+    return work;
   }
 
   /** Stores computed values in both tiers, unless an invalidation overtook them. */
   fill(fills: readonly Fill[], token: FillToken, now = Date.now()): Promise<void> {
-    const write = this.write(fills, token, now);
-    this.writes.add(write);
-    const forget = () => this.writes.delete(write);
-    write.then(forget, forget);
-    return write;
+    return this.track(this.write(fills, token, now));
+  }
+
+  /** A fresh L1 entry for `key`, without counting or asking Redis. */
+  peek(key: string, now = Date.now()): CacheEntry | undefined {
+    if (!this.l1Trusted) return undefined;
+    const entry = this.l1.get(key, now);
+    return entry && entry.freshUntil > now ? entry : undefined;
   }
 
   private async write(fills: readonly Fill[], token: FillToken, now: number): Promise<void> {

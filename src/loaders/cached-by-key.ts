@@ -31,57 +31,62 @@ export interface CachedByKeyLoaderOptions<R> {
 export function createCachedByKeyLoader<R>(options: CachedByKeyLoaderOptions<R>): DataLoader<number, R | null> {
   const { typeName, cache, codec, inflight } = options;
   const tagsOf = options.tagsOf ?? ((id: number) => [entityTag(typeName, id)]);
+  const keyOf = (id: number) => cache.keys.entity(typeName, id);
+  const decode = (value: unknown) => (value === null ? null : codec.decode(value));
+
   return new DataLoader<number, R | null>(
     async (ids) => {
-      const { entries, token } = await cache.lookup(
-        typeName,
-        ids.map((id) => cache.keys.entity(typeName, id)),
-        ids.flatMap(tagsOf),
-      );
-      const results: (R | null | Promise<R | null>)[] = entries.map((entry) =>
-        entry ? (entry.value === null ? null : codec.decode(entry.value)) : null,
-      );
-      const toLoad: number[] = [];
-      ids.forEach((id, i) => {
-        if (entries[i]) return;
+      const results = new Map<number, R | null | Promise<R | null>>();
+      // Loads already under way in this process are shared, not looked up again.
+      const lookupIds = ids.filter((id) => {
         const pending = inflight.get(id);
-        if (pending) results[i] = pending;
+        if (pending) results.set(id, pending);
+        return !pending;
+      });
+      const { entries, token } = await cache.lookup(typeName, lookupIds.map(keyOf), lookupIds.flatMap(tagsOf));
+      const toLoad: number[] = [];
+      lookupIds.forEach((id, i) => {
+        const entry = entries[i];
+        // A load that finished while our lookup was on its way has left its value in L1, or is
+        // still registered: either way, no second statement.
+        const found = entry ?? cache.peek(keyOf(id));
+        const pending = inflight.get(id);
+        if (found) results.set(id, decode(found.value));
+        else if (pending) results.set(id, pending);
         else toLoad.push(id);
       });
       if (toLoad.length > 0) {
-        const load = options.fetch(toLoad).then((rows) => {
-          const byId = new Map(rows.map((row) => [options.keyOf(row), row]));
+        const rows = options.fetch(toLoad).then((found) => {
+          const byId = new Map(found.map((row) => [options.keyOf(row), row]));
           if (options.missing) for (const id of toLoad) if (!byId.has(id)) byId.set(id, options.missing(id));
-          // Without `missing`, absent rows are not cached: a created row must show at once,
-          // with no negative entries to invalidate.
-          void cache.fill(
+          return byId;
+        });
+        // Without `missing`, absent rows are not cached: a created row must show at once, with
+        // no negative entries to invalidate.
+        const stored = rows.then((byId) =>
+          cache.fill(
             [...byId.entries()].map(([id, row]) => ({
-              key: cache.keys.entity(typeName, id),
+              key: keyOf(id),
               value: codec.encode(row),
               tags: tagsOf(id),
               lifetime: options.lifetime,
               checkTags: tagsOf(id),
             })),
             token,
-          );
-          return byId;
-        });
-        const mine = new Map<number, Promise<R | null>>();
+          ),
+        );
         for (const id of toLoad) {
-          const one = load.then((byId) => byId.get(id) ?? null);
-          mine.set(id, one);
+          const one = rows.then((byId) => byId.get(id) ?? null);
+          results.set(id, one);
+          // Registered until the value is in the cache, so no caller falls between the two.
           inflight.set(id, one);
           const forget = () => {
             if (inflight.get(id) === one) inflight.delete(id);
           };
-          one.then(forget, forget);
+          stored.then(forget, forget);
         }
-        ids.forEach((id, i) => {
-          const one = mine.get(id);
-          if (one) results[i] = one;
-        });
       }
-      return Promise.all(results);
+      return Promise.all(ids.map((id) => results.get(id)!));
     },
     { maxBatchSize: options.maxBatchSize ?? 1000 },
   );
