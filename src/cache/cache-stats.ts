@@ -9,6 +9,8 @@ export interface CacheObserver {
   lookup(source: string, tier: 'l1' | 'l2' | 'none', outcome: CacheOutcome): void;
   roundTrip(command: string): void;
   error(operation: string): void;
+  /** A cached field answered: how, and how long it took. */
+  resolved?(field: string, outcome: CacheOutcome, seconds: number): void;
 }
 
 export class CacheCounters implements CacheObserver {
@@ -40,5 +42,6 @@ export function fanOut(observers: readonly (CacheObserver | undefined)[]): Cache
     lookup: (source, tier, outcome) => present.forEach((o) => o.lookup(source, tier, outcome)),
     roundTrip: (command) => present.forEach((o) => o.roundTrip(command)),
     error: (operation) => present.forEach((o) => o.error(operation)),
+    resolved: (field, outcome, seconds) => present.forEach((o) => o.resolved?.(field, outcome, seconds)),
   };
 }

@@ -187,9 +187,13 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     return computation;
   };
 
+  const report = (outcome: 'hit' | 'stale' | 'miss', started: number) =>
+    cache.observer.resolved?.(field.coordinate, outcome, (performance.now() - started) / 1000);
+
   return async (parent, args, context, info) => {
     const request = options.requestOf(context);
     if (!request) return resolve(parent, args, context, info);
+    const started = performance.now();
     const userId = field.policy.scope === 'PRIVATE' ? request.userId : undefined;
     // A private field for nobody in particular is never cached: there is no one to key it by.
     if (field.policy.scope === 'PRIVATE' && userId === undefined) return resolve(parent, args, context, info);
@@ -205,7 +209,10 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
         cache.track(compute(key, checkTags, token, run)).catch(() => undefined);
       }
       const value = await denormalize(entry.value, field.returnType, request.loadEntity);
-      if (value !== undefined) return value;
+      if (value !== undefined) {
+        report(entry.freshUntil > now ? 'hit' : 'stale', started);
+        return value;
+      }
     }
     const landed = cache.peek(key);
     if (landed) {
@@ -218,7 +225,9 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
       const value = data === undefined ? undefined : await denormalize(data, field.returnType, request.loadEntity);
       if (value !== undefined) return value;
     }
-    return (await compute(key, checkTags, token, run)).value;
+    const { value } = await compute(key, checkTags, token, run);
+    report('miss', started);
+    return value;
   };
 }
 

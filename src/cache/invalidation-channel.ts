@@ -23,8 +23,10 @@ export interface InvalidationChannelOptions {
   prefix: string;
   /** Default 500. How long a writer waits for acknowledgements. */
   ackTimeoutMs?: number;
-  onEvent?: (event: 'subscriber-down' | 'subscriber-up' | 'late' | 'ack-timeout' | 'publish-failed', detail?: unknown) => void;
+  onEvent?: (event: InvalidationEvent, detail?: unknown) => void;
 }
+
+export type InvalidationEvent = 'published' | 'received' | 'subscriber-down' | 'subscriber-up' | 'late' | 'ack-timeout' | 'publish-failed';
 
 interface Message {
   id: string;
@@ -84,6 +86,7 @@ export class InvalidationChannel {
     this.waiting.set(message.id, wait);
     try {
       const receivers = await this.options.publisher.publish(this.invalidateChannel, JSON.stringify(message));
+      this.options.onEvent?.('published');
       wait.needed = receivers;
       if (wait.got >= receivers) return { receivers, acknowledged: wait.got };
       let timer: NodeJS.Timeout | undefined;
@@ -120,6 +123,7 @@ export class InvalidationChannel {
     const message = parsed as Message;
     if (!Array.isArray(message.tags)) return;
     this.options.cache.dropLocal(message.tags);
+    this.options.onEvent?.('received');
     if (Date.now() > message.deadline) {
       // The writer stopped waiting for us; a reader may have been served stale meanwhile.
       this.options.cache.l1.clear();

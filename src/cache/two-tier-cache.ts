@@ -59,7 +59,7 @@ export class TwoTierCache {
   readonly store: RedisStore | undefined;
   readonly breaker: CircuitBreaker;
   readonly counters = new CacheCounters();
-  private readonly observer: CacheObserver;
+  readonly observer: CacheObserver;
   private readonly jitterRatio: number;
   /** Bumped on every invalidation seen here, so L1 fills of data loaded before it are refused. */
   private readonly localVersions = new Map<string, number>();

@@ -23,7 +23,7 @@ import { Review } from './review/review.entity';
 import { findNewestReviews, findReviewsByIds, findReviewStats, type ReviewStats } from './review/review.repository';
 import { User } from './user/user.entity';
 import { findUsersByIds } from './user/user.repository';
-import { Order } from './order/order.entity';
+import { Order, type OrderItem } from './order/order.entity';
 import { findItemsOfOrders, findNewestOrders, findOrdersByIds } from './order/order.repository';
 
 const cursorKey = (after: CursorKey) => JSON.stringify(after);
@@ -34,6 +34,8 @@ export interface LoaderFactoryOptions {
   /** Absent: every loader goes straight to the database (the cache is off). */
   cache?: TwoTierCache;
   policies: PolicyMap;
+  /** Called with each database batch: which loader, how many keys. */
+  onBatch?: (loader: string, size: number) => void;
 }
 
 /** GraphQL types that have an entity loader, and so can be cached as references. */
@@ -42,6 +44,13 @@ export type EntityTypeName = (typeof ENTITY_TYPES)[number];
 
 export function createLoaderFactory(options: LoaderFactoryOptions) {
   const { cache, policies, orm } = options;
+  /** Reports each database batch's size before running it. */
+  const measured =
+    <K, R>(loader: string, fetch: (keys: readonly K[]) => Promise<R>) =>
+    (keys: readonly K[]) => {
+      options.onBatch?.(loader, keys.length);
+      return fetch(keys);
+    };
   const metadata = orm.getMetadata();
   // Shared by every request: concurrent misses for one entity load it once per process.
   const inflight = new Map<string, Map<number, Promise<unknown>>>();
@@ -58,6 +67,7 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
     missing?: (id: number) => R;
   }): DataLoader<number, R | null> {
     const policy = policies.types.get(loader.policyType ?? loader.typeName);
+    loader = { ...loader, fetch: measured(loader.typeName, loader.fetch) };
     if (!cache || !policy) return createByKeyLoader({ fetch: loader.fetch, keyOf: loader.keyOf });
     if (!inflight.has(loader.typeName)) inflight.set(loader.typeName, new Map());
     const cached = createCachedByKeyLoader<R>({
@@ -117,18 +127,20 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
         missing: (id) => ({ productId: id, reviewCount: 0, averageRating: null }),
       }),
       reviewPage: createPagePerParentLoader({
-        fetch: (ids: readonly number[], limit, after: CursorKey | null) => findNewestReviews(em, ids, limit, after),
+        fetch: (ids: readonly number[], limit, after: CursorKey | null) =>
+          measured('ReviewPage', (keys: readonly number[]) => findNewestReviews(em, keys, limit, after))(ids),
         parentOf: (review) => review.product.id,
         cursorKey,
       }),
       orderPage: createPagePerParentLoader({
-        fetch: (ids: readonly number[], limit, after: CursorKey | null) => findNewestOrders(em, ids, limit, after),
+        fetch: (ids: readonly number[], limit, after: CursorKey | null) =>
+          measured('OrderPage', (keys: readonly number[]) => findNewestOrders(em, keys, limit, after))(ids),
         parentOf: (order) => order.user.id,
         cursorKey,
       }),
       orderItems: createByForeignKeyLoader({
-        fetch: (ids: readonly number[]) => findItemsOfOrders(em, ids),
-        keyOf: (item) => item.order.id,
+        fetch: measured('OrderItems', (ids: readonly number[]) => findItemsOfOrders(em, ids)),
+        keyOf: (item: OrderItem) => item.order.id,
       }),
     };
   };

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import cors from 'cors';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -20,6 +20,9 @@ import type { EventBus } from '../events/bus';
 import type { Context } from '../modules/context';
 import { buildStorefrontSchema } from '../modules';
 import { createLoaderFactory } from '../modules/loaders';
+import { createMetrics } from './metrics';
+import { requestStatsPlugin } from './request-stats-plugin';
+import { newRequestStats, withRequestStats } from './request-stats';
 import { createCacheLayer, type CacheLayer } from './cache-layer';
 import { createContextFactory } from './context';
 import { healthRoutes } from './health';
@@ -47,6 +50,9 @@ export interface App {
   stop(): Promise<void>;
 }
 
+/** Gives each GraphQL request its own counts (read by the summary plugin). */
+const countPerRequest: RequestHandler = (_req, _res, next) => withRequestStats(newRequestStats(), next);
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, database, events, logger } = options;
   const production = config.nodeEnv === 'production';
@@ -54,14 +60,22 @@ export async function createApp(options: AppOptions): Promise<App> {
   const httpServer = http.createServer(app);
   let shuttingDown = false;
 
+  const metrics = createMetrics();
+  const stopCountingSql = database.sql.onStatement(() => metrics.sqlStatement());
   const cacheLayer = await createCacheLayer({
     config,
     logger,
+    metrics,
     events,
     schema: buildStorefrontSchema(),
     requestOf: (context) => (context as Context).fieldCache,
   });
-  const createLoaders = createLoaderFactory({ orm: database.orm, cache: cacheLayer.cache, policies: cacheLayer.policies });
+  const createLoaders = createLoaderFactory({
+    orm: database.orm,
+    cache: cacheLayer.cache,
+    policies: cacheLayer.policies,
+    onBatch: metrics.loaderBatch,
+  });
 
   const apollo = new ApolloServer<Context>({
     schema: cacheLayer.schema,
@@ -78,6 +92,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       production
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }),
+      // Sandbox shows each response's cache summary; production responses carry none.
+      ...(production ? [] : [requestStatsPlugin()]),
       ...(options.apolloPlugins ?? []),
     ],
   });
@@ -85,8 +101,10 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   app.disable('x-powered-by');
   app.use(healthRoutes(database.orm, () => shuttingDown));
+  app.get('/metrics', metrics.handler);
   app.use(
     '/graphql',
+    countPerRequest,
     cors({ origin: [...config.corsOrigins], credentials: true }),
     requireJsonBody,
     express.json({ limit: '1mb' }),
@@ -112,6 +130,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       shuttingDown = true;
       await apollo.stop();
       await cacheLayer.close();
+      stopCountingSql();
     },
   };
 }

@@ -17,6 +17,7 @@ import { ENTITY_TYPES } from '../modules/loaders';
 import { tagsForEvent } from '../modules/invalidation';
 import { createCacheClient, createSubscriberClient } from '../redis/clients';
 import type { Logger } from './logger';
+import type { Metrics } from './metrics';
 
 export interface CacheLayer {
   cache: TwoTierCache | undefined;
@@ -36,11 +37,12 @@ const entityTypes = new Set<string>(ENTITY_TYPES);
 export async function createCacheLayer(options: {
   config: Config;
   logger: Logger;
+  metrics: Metrics;
   schema: GraphQLSchema;
   events: EventBus;
   requestOf: (context: unknown) => FieldCacheRequest | undefined;
 }): Promise<CacheLayer> {
-  const { config, logger, events } = options;
+  const { config, logger, events, metrics } = options;
   const policies = readPolicyMap(options.schema);
   if (!config.cacheEnabled) {
     logger.info('cache: off (CACHE_ENABLED=false); every read goes to the database');
@@ -74,6 +76,7 @@ export async function createCacheLayer(options: {
   const cache = new TwoTierCache({
     keys,
     redis: client,
+    observer: metrics.cacheObserver,
     l1: { maxEntries: config.cacheL1MaxEntries, maxTtlMs: config.cacheL1MaxTtlMs },
     breaker: {
       onStateChange: (state) => logger.warn({ state }, `cache: Redis circuit ${state}`),
@@ -93,7 +96,10 @@ export async function createCacheLayer(options: {
       subscriber,
       prefix,
       ackTimeoutMs: config.cacheAckTimeoutMs,
-      onEvent: (event, detail) => logger.warn({ event, detail }, `cache: invalidation ${event}`),
+      onEvent: (event, detail) => {
+        if (event !== 'subscriber-up') metrics.invalidation(event === 'publish-failed' ? 'ack-timeout' : event);
+        if (event !== 'published' && event !== 'received') logger.warn({ event, detail }, `cache: invalidation ${event}`);
+      },
     });
     await channel.start().catch((error: unknown) => {
       logger.warn({ err: error }, 'cache: could not subscribe to invalidations; in-process cache off until it can');

@@ -1,0 +1,100 @@
+/**
+ * Prometheus metrics (`GET /metrics`, text format, via prom-client): what the cache does per
+ * cached field and per loader, Redis round trips and errors, SQL statements, loader batch
+ * sizes, invalidations. The same observer also feeds the per-request counts.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RequestHandler } from 'express';
+import type { CacheObserver } from '../cache/cache-stats';
+import { currentRequestStats } from './request-stats';
+
+export interface Metrics {
+  registry: Registry;
+  cacheObserver: CacheObserver;
+  sqlStatement(): void;
+  loaderBatch(loader: string, size: number): void;
+  invalidation(event: 'published' | 'received' | 'ack-timeout' | 'late' | 'subscriber-down'): void;
+  handler: RequestHandler;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'storefront_' });
+
+  const lookups = new Counter({
+    name: 'storefront_cache_lookups_total',
+    help: 'Cache lookups by source (a cached field like Product.averageRating, or a loader like Product), tier that answered, and outcome.',
+    labelNames: ['source', 'tier', 'outcome'] as const,
+    registers: [registry],
+  });
+  const resolved = new Histogram({
+    name: 'storefront_cache_field_seconds',
+    help: 'Time to answer a cached field, by field and outcome (hit, stale, miss).',
+    labelNames: ['field', 'outcome'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const roundTrips = new Counter({
+    name: 'storefront_redis_round_trips_total',
+    help: 'Redis commands sent by the cache (a batch counts once).',
+    labelNames: ['command'] as const,
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'storefront_cache_errors_total',
+    help: 'Failed Redis calls; each was answered from the database instead.',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  });
+  const sql = new Counter({ name: 'storefront_sql_statements_total', help: 'SQL statements sent to PostgreSQL.', registers: [registry] });
+  const batches = new Histogram({
+    name: 'storefront_loader_batch_size',
+    help: 'Keys per database load of each DataLoader.',
+    labelNames: ['loader'] as const,
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [registry],
+  });
+  const invalidations = new Counter({
+    name: 'storefront_cache_invalidations_total',
+    help: 'Invalidations published by this instance, received from any instance, and trouble (ack timeouts, late arrivals, subscriber drops).',
+    labelNames: ['event'] as const,
+    registers: [registry],
+  });
+
+  const cacheObserver: CacheObserver = {
+    lookup(source, tier, outcome) {
+      lookups.inc({ source, tier, outcome });
+      const stats = currentRequestStats();
+      if (!stats) return;
+      if (outcome === 'hit') stats.hits += 1;
+      else if (outcome === 'miss') stats.misses += 1;
+      else stats.stale += 1;
+    },
+    roundTrip(command) {
+      roundTrips.inc({ command });
+      const stats = currentRequestStats();
+      if (stats) stats.redisRoundTrips += 1;
+    },
+    error(operation) {
+      errors.inc({ operation });
+    },
+    resolved(field, outcome, seconds) {
+      resolved.observe({ field, outcome }, seconds);
+    },
+  };
+
+  return {
+    registry,
+    cacheObserver,
+    sqlStatement() {
+      sql.inc();
+      const stats = currentRequestStats();
+      if (stats) stats.sqlStatements += 1;
+    },
+    loaderBatch: (loader, size) => batches.observe({ loader }, size),
+    invalidation: (event) => invalidations.inc({ event }),
+    handler: async (_req, res) => {
+      res.type(registry.contentType).send(await registry.metrics());
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Seeing the cache work: the per-request summary in `extensions.cache` (development only) and
+ * the Prometheus metrics at /metrics.
+ */
+import { benchDocument } from '../helpers/documents';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer({ label: 'observability', redis: true });
+});
+afterAll(() => server?.stop());
+
+describe('extensions.cache', () => {
+  it('counts this request’s hits, misses, SQL statements and Redis round trips', async () => {
+    const id = String(server.dataset.reviews[0]!.productId);
+    let cold: any;
+    const sql = await server.countSql(async () => {
+      cold = (await server.request(benchDocument('product-page'), { id })).body;
+    });
+    expect(cold.extensions.cache.sqlStatements).toBe(sql);
+    expect(cold.extensions.cache.misses).toBeGreaterThan(0);
+    expect(cold.extensions.cache.hits).toBe(0);
+    expect(cold.extensions.cache.redisRoundTrips).toBeGreaterThan(0);
+    await server.app.cacheLayer.cache!.settled();
+
+    const warm = (await server.request(benchDocument('product-page'), { id })).body;
+    expect(warm.extensions.cache).toEqual({ hits: expect.any(Number), misses: 0, stale: 0, sqlStatements: 0, redisRoundTrips: 0 });
+    expect(warm.extensions.cache.hits).toBeGreaterThan(0);
+  });
+
+  it('is absent in production', async () => {
+    const production = await server.startInstance({ NODE_ENV: 'production' });
+    const body = (await production.request(benchDocument('catalog'))).body;
+    expect(body.data.products.edges).toHaveLength(50);
+    expect(body.extensions?.cache).toBeUndefined();
+  });
+});
+
+describe('/metrics', () => {
+  it('exposes cache, Redis, SQL, loader and invalidation figures in Prometheus text format', async () => {
+    const admin = await server.login(1);
+    // A page no instance has asked for yet, so its lookup is a miss here.
+    await server.request('{ products(first: 7) { edges { node { id name averageRating } } } }');
+    await server.request(benchDocument('update-price'), { id: '2', priceCents: 777 }, { token: admin });
+    const response = await server.raw({ path: '/metrics' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toMatch(/storefront_cache_lookups_total\{source="Product",tier="\w+",outcome="hit"\} [1-9]/);
+    expect(text).toMatch(/storefront_cache_lookups_total\{source="Query.products",tier="none",outcome="miss"\} [1-9]/);
+    expect(text).toMatch(/storefront_cache_field_seconds_count\{field="Product.averageRating",outcome="\w+"\} [1-9]/);
+    expect(text).toMatch(/storefront_redis_round_trips_total\{command="mget"\} [1-9]/);
+    expect(text).toMatch(/storefront_sql_statements_total [1-9]/);
+    expect(text).toMatch(/storefront_loader_batch_size_count\{loader="Product"\} [1-9]/);
+    expect(text).toMatch(/storefront_cache_invalidations_total\{event="published"\} [1-9]/);
+    expect(text).toMatch(/storefront_cache_invalidations_total\{event="received"\} [1-9]/);
+  });
+});
