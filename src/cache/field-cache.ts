@@ -21,6 +21,7 @@ import {
 } from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { hashArgs } from './keys';
+import { touchTags } from './request-scope';
 import { denormalize, normalize, NotCacheableError } from './normalize';
 import { expandTag, type CachePolicy, type PolicyMap } from './policy';
 import type { CacheEntry, FillToken, TwoTierCache } from './two-tier-cache';
@@ -201,6 +202,7 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     const key = cache.keys.field(field.coordinate, parentId, hashArgs(args), userId);
     const checkTags = upFrontTags(field, parentId, args);
     const { entry, token } = await request.lookup({ key, source: field.coordinate, checkTags });
+    touchTags(entry ? entry.tags : checkTags);
     const run = () => resolve(parent, args, context, info);
     if (entry) {
       const now = Date.now();

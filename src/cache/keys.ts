@@ -4,6 +4,7 @@
  *   <prefix>:gen                          the current generation (a purge moves it)
  *   <prefix>:g<gen>:e:<Type>:<id>         an entity
  *   <prefix>:g<gen>:f:<Type.field>:<parent>:<argsHash>[:u<userId>]   a field's result
+ *   <prefix>:g<gen>:r:<requestHash>[:u<userId>]   a whole response
  *   <prefix>:g<gen>:t:<tag>               the keys built from <tag> (a set)
  *   <prefix>:tv:<tag>                     how often <tag> was invalidated (a counter)
  *
@@ -34,6 +35,10 @@ export class KeySpace {
 
   field(coordinate: string, parentId: string | number | undefined, argsHash: string, userId?: number): string {
     return `${this.base}:f:${coordinate}:${parentId ?? '-'}:${argsHash}${userId === undefined ? '' : `:u${userId}`}`;
+  }
+
+  response(requestHash: string, userId?: number): string {
+    return `${this.base}:r:${requestHash}${userId === undefined ? '' : `:u${userId}`}`;
   }
 
   tagSet(tag: string): string {

@@ -34,12 +34,15 @@ return 1
 
 /**
  * Invalidates tags: bumps each tag's version (so in-flight fills of old data are refused) and
- * deletes every entry registered under it, then the set itself.
- * KEYS: [tagVersionKey, tagSetKey] pairs; ARGV: [versionTtlSeconds]
+ * the version of `*` (any tag: for entries whose tags are known only once computed), and
+ * deletes every entry registered under each tag, then the set itself.
+ * KEYS: [anyTagVersionKey, then tagVersionKey, tagSetKey pairs]; ARGV: [versionTtlSeconds]
  */
 const INVALIDATE_SCRIPT = `
 local deleted = 0
-for i = 1, #KEYS, 2 do
+redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
+for i = 2, #KEYS, 2 do
   redis.call('INCR', KEYS[i])
   redis.call('EXPIRE', KEYS[i], tonumber(ARGV[1]))
   local members = redis.call('SMEMBERS', KEYS[i + 1])
@@ -70,6 +73,9 @@ export interface FillRequest {
   /** Extra milliseconds of life so entries written together do not expire together. */
   jitterMs: number;
 }
+
+/** The tag every invalidation bumps: a check against it refuses a fill after any write. */
+export const ANY_TAG = '*';
 
 /** Tag versions are kept a day: far longer than any entry that could have read them. */
 const VERSION_TTL_SECONDS = 24 * 3600;
@@ -152,7 +158,7 @@ export class RedisStore {
   /** Deletes every entry built from `tags`; resolves false when Redis could not be reached. */
   async invalidate(tags: readonly string[]): Promise<boolean> {
     if (tags.length === 0) return true;
-    const keys = tags.flatMap((tag) => [this.keys.tagVersion(tag), this.keys.tagSet(tag)]);
+    const keys = [this.keys.tagVersion(ANY_TAG), ...tags.flatMap((tag) => [this.keys.tagVersion(tag), this.keys.tagSet(tag)])];
     // Invalidation must not be skipped by an open circuit: try regardless, count the outcome.
     this.events.onRoundTrip?.('invalidate');
     try {

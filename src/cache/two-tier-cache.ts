@@ -9,7 +9,7 @@ import { CacheCounters, fanOut, type CacheObserver } from './cache-stats';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker';
 import type { KeySpace } from './keys';
 import { L1Cache, type CacheEntry, type L1Options } from './l1';
-import { RedisStore } from './redis-store';
+import { ANY_TAG, RedisStore } from './redis-store';
 
 export type { CacheEntry };
 
@@ -214,7 +214,7 @@ export class TwoTierCache {
 
   /** Drops `tags` from L1 only: what another instance's invalidation asks of this one. */
   dropLocal(tags: readonly string[]): number {
-    for (const tag of tags) this.localVersions.set(tag, (this.localVersions.get(tag) ?? 0) + 1);
+    for (const tag of [...tags, ANY_TAG]) this.localVersions.set(tag, (this.localVersions.get(tag) ?? 0) + 1);
     return this.l1.invalidate(tags);
   }
 

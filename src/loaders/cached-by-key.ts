@@ -7,6 +7,7 @@
 import DataLoader from 'dataloader';
 import type { EntityCodec } from '../db/entity-codec';
 import { entityTag } from '../cache/keys';
+import { touchTags } from '../cache/request-scope';
 import type { Lifetime, TwoTierCache } from '../cache/two-tier-cache';
 
 export interface CachedByKeyLoaderOptions<R> {
@@ -86,6 +87,8 @@ export function createCachedByKeyLoader<R>(options: CachedByKeyLoaderOptions<R>)
           stored.then(forget, forget);
         }
       }
+      // The response is built from these entities: the whole-response tier files it under them.
+      touchTags(ids.flatMap(tagsOf));
       return Promise.all(ids.map((id) => results.get(id)!));
     },
     { maxBatchSize: options.maxBatchSize ?? 1000 },

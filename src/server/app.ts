@@ -20,9 +20,11 @@ import type { EventBus } from '../events/bus';
 import type { Context } from '../modules/context';
 import { buildStorefrontSchema } from '../modules';
 import { createLoaderFactory } from '../modules/loaders';
+import { createResponseCache } from '../cache/response-cache';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { createMetrics } from './metrics';
 import { requestStatsPlugin } from './request-stats-plugin';
-import { newRequestStats, withRequestStats } from './request-stats';
+import { newRequestScope, withRequestScope } from '../cache/request-scope';
 import { createCacheLayer, type CacheLayer } from './cache-layer';
 import { createContextFactory } from './context';
 import { healthRoutes } from './health';
@@ -51,7 +53,7 @@ export interface App {
 }
 
 /** Gives each GraphQL request its own counts (read by the summary plugin). */
-const countPerRequest: RequestHandler = (_req, _res, next) => withRequestStats(newRequestStats(), next);
+const countPerRequest: RequestHandler = (_req, _res, next) => withRequestScope(newRequestScope(), next);
 
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, database, events, logger } = options;
@@ -77,6 +79,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     onBatch: metrics.loaderBatch,
   });
 
+  const responseCache =
+    cacheLayer.cache && createResponseCache({ cache: cacheLayer.cache, schema: cacheLayer.schema, policies: cacheLayer.policies });
+  const extraPlugins = options.apolloPlugins ?? [];
+  // The cache-control hint comes from the policy map, once per operation (see response-cache);
+  // Apollo's default plugin would add a hook to every field for the same answer.
+  const peerSetsCacheControl = extraPlugins.some((p) => (p as { __internal_plugin_id__?: string }).__internal_plugin_id__ === 'CacheControl');
+
   const apollo = new ApolloServer<Context>({
     schema: cacheLayer.schema,
     introspection: !production,
@@ -94,7 +103,9 @@ export async function createApp(options: AppOptions): Promise<App> {
         : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }),
       // Sandbox shows each response's cache summary; production responses carry none.
       ...(production ? [] : [requestStatsPlugin()]),
-      ...(options.apolloPlugins ?? []),
+      ...(peerSetsCacheControl ? [] : [ApolloServerPluginCacheControlDisabled()]),
+      ...(responseCache ? [responseCache.plugin<Context>()] : []),
+      ...extraPlugins,
     ],
   });
   await apollo.start();
@@ -109,6 +120,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     requireJsonBody,
     express.json({ limit: '1mb' }),
     bodyParseErrorHandler,
+    ...(responseCache ? [responseCache.fastPath] : []),
     expressMiddleware(apollo, {
       context: createContextFactory({ orm: database.orm, events, config, createLoaders, cache: cacheLayer.cache }),
     }),

@@ -6,7 +6,7 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestHandler } from 'express';
 import type { CacheObserver } from '../cache/cache-stats';
-import { currentRequestStats } from './request-stats';
+import { currentRequestScope } from '../cache/request-scope';
 
 export interface Metrics {
   registry: Registry;
@@ -64,7 +64,7 @@ export function createMetrics(): Metrics {
   const cacheObserver: CacheObserver = {
     lookup(source, tier, outcome) {
       lookups.inc({ source, tier, outcome });
-      const stats = currentRequestStats();
+      const stats = currentRequestScope()?.stats;
       if (!stats) return;
       if (outcome === 'hit') stats.hits += 1;
       else if (outcome === 'miss') stats.misses += 1;
@@ -72,7 +72,7 @@ export function createMetrics(): Metrics {
     },
     roundTrip(command) {
       roundTrips.inc({ command });
-      const stats = currentRequestStats();
+      const stats = currentRequestScope()?.stats;
       if (stats) stats.redisRoundTrips += 1;
     },
     error(operation) {
@@ -88,7 +88,7 @@ export function createMetrics(): Metrics {
     cacheObserver,
     sqlStatement() {
       sql.inc();
-      const stats = currentRequestStats();
+      const stats = currentRequestScope()?.stats;
       if (stats) stats.sqlStatements += 1;
     },
     loaderBatch: (loader, size) => batches.observe({ loader }, size),

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { currentRequestStats } from './request-stats';
+import { currentRequestScope } from '../cache/request-scope';
 
 /**
  * Development aid: puts the request's cache summary (hits, misses, stale serves, SQL
@@ -10,7 +10,7 @@ export function requestStatsPlugin<T extends object>(): ApolloServerPlugin<T> {
     async requestDidStart() {
       return {
         async willSendResponse({ response }) {
-          const stats = currentRequestStats();
+          const stats = currentRequestScope()?.stats;
           if (!stats || response.body.kind !== 'single') return;
           response.body.singleResult.extensions = { ...response.body.singleResult.extensions, cache: { ...stats } };
         },

@@ -22,7 +22,11 @@ import { TEST_REDIS_URL } from './env';
 export interface GraphQLResponse<T = any> {
   status: number;
   headers: Headers;
-  body: { data?: T; errors?: { message: string; path?: string[]; extensions?: { code?: string; [k: string]: unknown } }[] };
+  body: {
+    data?: T;
+    errors?: { message: string; path?: string[]; extensions?: { code?: string; [k: string]: unknown } }[];
+    extensions?: Record<string, any>;
+  };
 }
 
 /** One running instance of the API. */

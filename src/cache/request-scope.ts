@@ -1,0 +1,46 @@
+/**
+ * What one request did and touched, carried by AsyncLocalStorage so the layers that count
+ * need not know about requests: cache hits and misses, SQL statements, Redis round trips, and
+ * the tags of everything the response was built from (the whole-response tier files the
+ * response under them).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { FillToken } from './two-tier-cache';
+
+export interface RequestStats {
+  hits: number;
+  misses: number;
+  stale: number;
+  sqlStatements: number;
+  redisRoundTrips: number;
+}
+
+export interface RequestScope {
+  stats: RequestStats;
+  /** Tags of every cached entity and field this request read or computed. */
+  tags: Set<string>;
+  /** A whole-response lookup already made for this request (so it is not made twice). */
+  responseLookup?: { key: string; token: FillToken };
+}
+
+const storage = new AsyncLocalStorage<RequestScope>();
+
+export function newRequestScope(): RequestScope {
+  return { stats: { hits: 0, misses: 0, stale: 0, sqlStatements: 0, redisRoundTrips: 0 }, tags: new Set() };
+}
+
+/** Runs `fn` (the rest of the request) in `scope`. */
+export function withRequestScope<T>(scope: RequestScope, fn: () => T): T {
+  return storage.run(scope, fn);
+}
+
+/** The scope of the request being served, if any. */
+export function currentRequestScope(): RequestScope | undefined {
+  return storage.getStore();
+}
+
+/** Records that the current request's answer was built from `tags`. */
+export function touchTags(tags: Iterable<string>): void {
+  const scope = storage.getStore();
+  if (scope) for (const tag of tags) scope.tags.add(tag);
+}

@@ -1,0 +1,228 @@
+/**
+ * The whole-response tier. When every field an operation selects has a policy, its response is
+ * cached too: under a hash of the document, operation name and variables (and the user, if any
+ * field is PRIVATE), for the smallest TTL among its fields, filed under the tags of everything
+ * it was built from. A hit skips execution. For requests without credentials, a hit is served
+ * before Apollo even parses the document, as the ready bytes stored in this instance's L1.
+ *
+ * Unlike whole-response caches that stand alone, a miss here still finds its entities and
+ * fields in the lower tiers, so after a write only what changed is recomputed.
+ */
+import { createHash } from 'node:crypto';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestHandler } from 'express';
+import {
+  getNamedType,
+  isObjectType,
+  Kind,
+  parse,
+  type DocumentNode,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { LRUCache } from 'lru-cache';
+import { stableStringify } from './keys';
+import type { CachePolicy, PolicyMap } from './policy';
+import { currentRequestScope } from './request-scope';
+import { ANY_TAG } from './redis-store';
+import type { TwoTierCache } from './two-tier-cache';
+
+export interface OperationPolicy {
+  cacheable: boolean;
+  /** Smallest TTL among the selected fields. */
+  ttl: number;
+  /** Some field is PRIVATE: one entry per user, none for anonymous requests. */
+  private: boolean;
+}
+
+const NOT_CACHEABLE: OperationPolicy = { cacheable: false, ttl: 0, private: false };
+
+/**
+ * Decides, once per document, whether an operation's response may be cached: a query whose
+ * every selected field (through fragments) has a policy of its own, of its parent type, or of
+ * the entity type it returns. Introspection is never cached here.
+ */
+export function operationPolicy(schema: GraphQLSchema, policies: PolicyMap, document: DocumentNode, operationName?: string | null): OperationPolicy {
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+  if (!operation || operation.operation !== 'query') return NOT_CACHEABLE;
+  const fragments = new Map(
+    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
+  );
+  let ttl = Number.POSITIVE_INFINITY;
+  let isPrivate = false;
+  // `inherited`: the policy of the field that returned this object, which plumbing types
+  // without a policy of their own (connections, edges, PageInfo) answer under.
+  const visit = (selectionSet: SelectionSetNode, type: GraphQLObjectType, seen: Set<string>, inherited?: CachePolicy): boolean => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments.get(selection.name.value);
+        if (!fragment || seen.has(fragment.name.value)) continue;
+        const fragmentType = schema.getType(fragment.typeCondition.name.value);
+        if (!isObjectType(fragmentType) || !visit(fragment.selectionSet, fragmentType, new Set([...seen, fragment.name.value]), inherited)) return false;
+        continue;
+      }
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const inlineType = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
+        if (!isObjectType(inlineType) || !visit(selection.selectionSet, inlineType, seen, inherited)) return false;
+        continue;
+      }
+      const name = selection.name.value;
+      if (name === '__typename') continue;
+      const field = type.getFields()[name];
+      if (!field) return false;
+      const returned = getNamedType(field.type);
+      const policy = policies.policyOf(type.name, name) ?? policies.types.get(returned.name) ?? inherited;
+      if (!policy) return false;
+      ttl = Math.min(ttl, policy.ttl);
+      if (policy.scope === 'PRIVATE') isPrivate = true;
+      if (selection.selectionSet) {
+        if (!isObjectType(returned) || !visit(selection.selectionSet, returned, seen, policy)) return false;
+      }
+    }
+    return true;
+  };
+  const root = schema.getQueryType();
+  if (!root || !visit(operation.selectionSet, root, new Set())) return NOT_CACHEABLE;
+  return { cacheable: Number.isFinite(ttl), ttl, private: isPrivate };
+}
+
+export interface ResponseCacheOptions {
+  cache: TwoTierCache;
+  schema: GraphQLSchema;
+  policies: PolicyMap;
+  /** Default 1000. Documents whose policy is remembered. */
+  maxDocuments?: number;
+}
+
+interface RequestShape {
+  query?: unknown;
+  operationName?: unknown;
+  variables?: unknown;
+  extensions?: unknown;
+}
+
+export function createResponseCache(options: ResponseCacheOptions) {
+  const { cache, schema, policies } = options;
+  const byDocument = new LRUCache<string, OperationPolicy>({ max: options.maxDocuments ?? 1000 });
+
+  const policyFor = (query: string, operationName: string | undefined): OperationPolicy => {
+    const memo = `${operationName ?? ''}\n${query}`;
+    let policy = byDocument.get(memo);
+    if (!policy) {
+      try {
+        policy = operationPolicy(schema, policies, parse(query), operationName);
+      } catch {
+        policy = NOT_CACHEABLE;
+      }
+      byDocument.set(memo, policy);
+    }
+    return policy;
+  };
+
+  const keyFor = (body: RequestShape, userId: number | undefined): string => {
+    const digest = createHash('sha1')
+      .update(String(body.query))
+      .update('\0')
+      .update(String(body.operationName ?? ''))
+      .update('\0')
+      .update(stableStringify(body.variables ?? {}))
+      .digest('hex');
+    return cache.keys.response(digest, userId);
+  };
+
+  /** Express: answers anonymous POSTs for cached public responses with the stored bytes. */
+  const fastPath: RequestHandler = async (req, res, next) => {
+    const body = req.body as RequestShape | undefined;
+    if (
+      req.method !== 'POST' ||
+      !body ||
+      typeof body.query !== 'string' ||
+      req.headers.authorization ||
+      req.headers.cookie?.includes('sid=') ||
+      !acceptsJson(req.headers.accept)
+    ) {
+      return next();
+    }
+    const policy = policyFor(body.query, typeof body.operationName === 'string' ? body.operationName : undefined);
+    if (!policy.cacheable || policy.private) return next();
+    try {
+      const key = keyFor(body, undefined);
+      const { entries, token } = await cache.lookup('response', [key], [ANY_TAG]);
+      const entry = entries[0];
+      if (typeof entry?.value !== 'string') {
+        // Apollo takes it from here; the plugin reuses this lookup instead of repeating it.
+        const scope = currentRequestScope();
+        if (scope) scope.responseLookup = { key, token };
+        return next();
+      }
+      res.status(200).type('application/json').send(entry.value);
+    } catch {
+      next();
+    }
+  };
+
+  /** Apollo: serves hits for requests with credentials, and stores cacheable responses. */
+  const plugin = <TContext extends { viewer: { userId: number } | null }>(): ApolloServerPlugin<TContext> => ({
+    async requestDidStart({ request, contextValue }) {
+      if (typeof request.query !== 'string') return {};
+      const policy = policyFor(request.query, request.operationName ?? undefined);
+      if (!policy.cacheable) return {};
+      const userId = policy.private ? contextValue.viewer?.userId : undefined;
+      // A private answer for nobody in particular is not cached: there is no one to key it by.
+      if (policy.private && userId === undefined) return {};
+      const key = keyFor(request as RequestShape, userId);
+      let token: Awaited<ReturnType<TwoTierCache['lookup']>>['token'] | undefined;
+      let hit = false;
+      return {
+        async responseForOperation() {
+          const earlier = currentRequestScope()?.responseLookup;
+          if (earlier?.key === key) {
+            token = earlier.token;
+            return null;
+          }
+          const lookup = await cache.lookup('response', [key], [ANY_TAG]);
+          token = lookup.token;
+          const entry = lookup.entries[0];
+          if (typeof entry?.value !== 'string') return null;
+          hit = true;
+          return { http: { status: 200, headers: new Map() } as never, body: { kind: 'single', singleResult: JSON.parse(entry.value) } };
+        },
+        async willSendResponse({ response }) {
+          // Shared caches (CDNs) may keep a public GET answer as long as its shortest-lived field.
+          if (request.http?.method === 'GET' && !policy.private) {
+            response.http.headers.set('cache-control', `public, max-age=${policy.ttl}`);
+          }
+          if (hit || !token || response.body.kind !== 'single') return;
+          const { data, errors } = response.body.singleResult;
+          // Only complete answers are worth repeating.
+          if (errors?.length || data == null) return;
+          const scope = currentRequestScope();
+          if (!scope) return;
+          // Not awaited: the answer leaves now; the entry follows in the background.
+          void cache.fill(
+            [
+              {
+                key,
+                value: JSON.stringify({ data }),
+                tags: [...scope.tags],
+                lifetime: { ttl: policy.ttl, staleWhileRevalidate: 0 },
+                // Tags are known only now; a write anywhere since the lookup refuses the fill.
+                checkTags: [ANY_TAG],
+              },
+            ],
+            token,
+          );
+        },
+      };
+    },
+  });
+
+  return { fastPath, plugin, policyFor };
+}
+
+function acceptsJson(accept: string | undefined): boolean {
+  return !accept || accept.includes('application/json') || accept.includes('*/*');
+}

@@ -1,0 +1,124 @@
+/**
+ * The whole-response tier: hits skip execution (anonymous ones as ready bytes, before Apollo),
+ * writes invalidate responses on every instance, private responses stay with their user, and
+ * public GET answers carry an HTTP cache hint.
+ */
+import { benchDocument } from '../helpers/documents';
+import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
+
+let a: TestServer;
+let b: TestInstance;
+
+beforeAll(async () => {
+  a = await startTestServer({ label: 'response', redis: true });
+  b = await a.startInstance();
+});
+afterAll(() => a?.stop());
+
+const cacheOf = (instance: TestInstance) => instance.app.cacheLayer.cache!;
+
+describe('hits', () => {
+  it('a repeated anonymous catalog request is answered from L1 bytes: no SQL, no Redis, no execution', async () => {
+    const first = await a.request(benchDocument('catalog'));
+    await cacheOf(a).settled();
+    const before = cacheOf(a).counters.redisRoundTrips;
+    let second: any;
+    const sql = await a.countSql(async () => {
+      second = await a.request(benchDocument('catalog'));
+    });
+    expect(sql).toBe(0);
+    expect(cacheOf(a).counters.redisRoundTrips - before).toBe(0);
+    expect(second.body.data).toEqual(first.body.data);
+    // No execution: the development summary (added during execution) is absent.
+    expect(second.body.extensions).toBeUndefined();
+  });
+
+  it('another instance answers it from Redis in one round trip', async () => {
+    const before = cacheOf(b).counters.redisRoundTrips;
+    const sql = await b.countSql(() => b.request(benchDocument('catalog')));
+    expect(sql).toBe(0);
+    expect(cacheOf(b).counters.redisRoundTrips - before).toBe(1);
+  });
+
+  it('variables are part of the key', async () => {
+    const ten = await a.request(benchDocument('catalog'), { first: 10 });
+    const five = await a.request(benchDocument('catalog'), { first: 5 });
+    expect(ten.body.data.products.edges).toHaveLength(10);
+    expect(five.body.data.products.edges).toHaveLength(5);
+  });
+});
+
+describe('writes', () => {
+  it('a price change replaces every cached response showing the product, on every instance', async () => {
+    const admin = await a.login(1);
+    const catalog = (await b.request(benchDocument('catalog'))).body.data.products.edges;
+    const target = catalog[3].node;
+    await Promise.all([cacheOf(a).settled(), cacheOf(b).settled()]);
+    for (let round = 1; round <= 5; round += 1) {
+      const price = target.priceCents + round;
+      const writer = round % 2 ? a : b;
+      const reader = round % 2 ? b : a;
+      expect((await writer.request(benchDocument('update-price'), { id: target.id, priceCents: price }, { token: admin })).body.errors).toBeUndefined();
+      const seen = (await reader.request(benchDocument('catalog'))).body.data.products.edges[3].node;
+      expect(seen.priceCents).toBe(price);
+      const page = (await reader.request(benchDocument('product-page'), { id: target.id })).body.data.product;
+      expect(page.priceCents).toBe(price);
+      await Promise.all([cacheOf(a).settled(), cacheOf(b).settled()]);
+    }
+  });
+
+  it('a new review replaces the cached product page', async () => {
+    const id = String(a.dataset.reviews[0]!.productId);
+    const before = (await a.request(benchDocument('product-page'), { id })).body.data.product;
+    await cacheOf(a).settled();
+    const token = await b.login(7);
+    await b.request(benchDocument('add-review'), { productId: id, rating: 1, body: 'Changed my mind.' }, { token });
+    const after = (await a.request(benchDocument('product-page'), { id })).body.data.product;
+    expect(after.reviewCount).toBe(before.reviewCount + 1);
+    expect(after.reviews.edges[0].node.body).toBe('Changed my mind.');
+  });
+});
+
+describe('private responses', () => {
+  it('me.graphql is cached per user and served to that user only', async () => {
+    const [five, six] = [await a.login(5), await a.login(6)];
+    const meFive = (await a.request(benchDocument('me'), {}, { token: five })).body.data.me;
+    await cacheOf(a).settled();
+    const again = await b.countSql(() => b.request(benchDocument('me'), {}, { token: five }));
+    // Only the session lookup: the response came from the cache.
+    expect(again).toBe(1);
+    const meSix = (await b.request(benchDocument('me'), {}, { token: six })).body.data.me;
+    expect(meFive.email).toBe('user5@example.com');
+    expect(meSix.email).toBe('user6@example.com');
+    expect((await b.request(benchDocument('me'))).body.data.me).toBeNull();
+  });
+
+  it('an order placed shows in me.graphql at once', async () => {
+    const token = await a.login(5);
+    const before = (await b.request(benchDocument('me'), {}, { token })).body.data.me.orders.edges;
+    await cacheOf(b).settled();
+    const placed = await a.request('mutation { placeOrder(input: { items: [{ productId: "11", quantity: 1 }] }) { id } }', {}, { token });
+    expect(placed.body.errors).toBeUndefined();
+    const after = (await b.request(benchDocument('me'), {}, { token })).body.data.me.orders.edges;
+    expect(after[0].node.id).toBe(placed.body.data.placeOrder.id);
+    expect(after[1]?.node.id).toBe(before[0]?.node.id);
+  });
+});
+
+describe('HTTP caching', () => {
+  it('a public GET query says how long shared caches may keep it', async () => {
+    const url = new URL(a.url);
+    url.searchParams.set('query', '{ categories { id name } }');
+    const response = await fetch(url, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('public, max-age=3600');
+  });
+
+  it('a private GET query gets no public hint', async () => {
+    const token = await a.login(5);
+    const url = new URL(a.url);
+    url.searchParams.set('query', '{ me { id } }');
+    const response = await fetch(url, { headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${token}` } });
+    expect(response.headers.get('cache-control') ?? '').not.toContain('public');
+  });
+});
