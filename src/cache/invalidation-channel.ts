@@ -31,6 +31,8 @@ export type InvalidationEvent = 'published' | 'received' | 'subscriber-down' | '
 interface Message {
   id: string;
   tags: string[];
+  /** Set by a purge: the key generation every instance moves to. */
+  generation?: number;
   /** Epoch ms after which the writer no longer waits: acting later means L1 may have served stale. */
   deadline: number;
 }
@@ -63,11 +65,18 @@ export class InvalidationChannel {
       cache.distrustL1();
       this.options.onEvent?.('subscriber-down');
     });
-    // ioredis re-subscribes after a reconnect, then emits `ready`.
+    // ioredis re-subscribes after a reconnect, then emits `ready`. A purge may have happened
+    // meanwhile: read the generation before trusting L1 again.
     subscriber.on('ready', () => {
       if (!this.started || cache.isL1Trusted) return;
-      cache.trustL1();
-      this.options.onEvent?.('subscriber-up');
+      this.options.publisher
+        .get(cache.keys.generationKey)
+        .then((generation) => cache.purgeLocal(Number(generation ?? 0)))
+        .catch(() => undefined)
+        .finally(() => {
+          cache.trustL1();
+          this.options.onEvent?.('subscriber-up');
+        });
     });
     await subscriber.subscribe(this.invalidateChannel, this.ackChannel);
     this.started = true;
@@ -79,7 +88,22 @@ export class InvalidationChannel {
    */
   async invalidate(tags: readonly string[]): Promise<InvalidationResult> {
     await this.options.cache.invalidate(tags);
-    const message: Message = { id: randomUUID(), tags: [...tags], deadline: Date.now() + this.ackTimeoutMs };
+    return this.broadcast({ id: randomUUID(), tags: [...tags], deadline: Date.now() + this.ackTimeoutMs });
+  }
+
+  /**
+   * Empties the whole cache without scanning a key: moves every instance to a new key
+   * generation (old entries are never read again and expire by themselves) and clears L1s.
+   */
+  async purge(): Promise<InvalidationResult & { generation: number }> {
+    const { cache, publisher } = this.options;
+    const generation = await publisher.incr(cache.keys.generationKey);
+    cache.purgeLocal(generation);
+    const result = await this.broadcast({ id: randomUUID(), tags: [], generation, deadline: Date.now() + this.ackTimeoutMs });
+    return { ...result, generation };
+  }
+
+  private async broadcast(message: Message): Promise<InvalidationResult> {
     let resolveDone!: () => void;
     const done = new Promise<void>((resolve) => (resolveDone = resolve));
     const wait = { needed: Number.POSITIVE_INFINITY, got: 0, done: resolveDone };
@@ -122,6 +146,7 @@ export class InvalidationChannel {
     if (channel !== this.invalidateChannel) return;
     const message = parsed as Message;
     if (!Array.isArray(message.tags)) return;
+    if (typeof message.generation === 'number') this.options.cache.purgeLocal(message.generation);
     this.options.cache.dropLocal(message.tags);
     this.options.onEvent?.('received');
     if (Date.now() > message.deadline) {

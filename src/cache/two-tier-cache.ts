@@ -218,6 +218,16 @@ export class TwoTierCache {
     return this.l1.invalidate(tags);
   }
 
+  /**
+   * Moves to key generation `generation` (never back) and forgets L1; fills already under way
+   * are refused, as after any invalidation.
+   */
+  purgeLocal(generation?: number): void {
+    if (generation !== undefined && generation > this.keys.generation) this.keys.generation = generation;
+    this.dropLocal([]);
+    this.l1.clear();
+  }
+
   /** This instance may have missed invalidations: forget L1 and stop using it until `trustL1`. */
   distrustL1(): void {
     this.l1Trusted = false;

@@ -32,6 +32,8 @@ export interface Context {
   transport: SessionTransport | null;
   /** Per-request state of field caching; absent when the cache is off. */
   fieldCache?: FieldCacheRequest;
+  /** Empties the cache on every instance; answers the new key generation. */
+  purgeCache: () => Promise<{ generation: number }>;
 }
 
 export function requireViewer(context: Context): Viewer {
@@ -41,6 +43,6 @@ export function requireViewer(context: Context): Viewer {
 
 export function requireAdmin(context: Context): Viewer {
   const viewer = requireViewer(context);
-  if (viewer.role !== 'ADMIN') throw new ForbiddenError('Only back-office users (role ADMIN) may change the catalog.');
+  if (viewer.role !== 'ADMIN') throw new ForbiddenError('Only back-office users (role ADMIN) may do this; sign in as one.');
   return viewer;
 }

@@ -7,6 +7,7 @@ import { mergeResolvers } from '@graphql-tools/merge';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
+import { adminResolvers } from './admin/admin.resolvers';
 import { CategorySchema } from './category/category.entity';
 import { categoryResolvers } from './category/category.resolvers';
 import { DateTimeScalar } from './common/scalars';
@@ -40,6 +41,7 @@ export function buildStorefrontSchema(): GraphQLSchema {
     reviewResolvers,
     userResolvers,
     orderResolvers,
+    adminResolvers,
   ] as Resolvers[]);
   return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
 }

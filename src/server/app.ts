@@ -122,7 +122,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     bodyParseErrorHandler,
     ...(responseCache ? [responseCache.fastPath] : []),
     expressMiddleware(apollo, {
-      context: createContextFactory({ orm: database.orm, events, config, createLoaders, cache: cacheLayer.cache }),
+      context: createContextFactory({
+        orm: database.orm,
+        events,
+        config,
+        createLoaders,
+        cache: cacheLayer.cache,
+        purgeCache: () => cacheLayer.purge(),
+      }),
     }),
   );
 

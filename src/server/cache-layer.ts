@@ -29,10 +29,17 @@ export interface CacheLayer {
    * with who received and acknowledged it when Redis carries the message.
    */
   invalidate(tags: readonly string[]): Promise<InvalidationResult | undefined>;
+  /** Empties the cache on every instance (a new key generation; nothing is scanned). */
+  purge(): Promise<{ generation: number }>;
   close(): Promise<void>;
 }
 
 const entityTypes = new Set<string>(ENTITY_TYPES);
+
+/** `<CACHE_KEY_PREFIX>:s<schema hash>`: a changed schema gets fresh keys, never reading old shapes. */
+export function keyPrefixFor(config: Pick<Config, 'cacheKeyPrefix'>, schema: GraphQLSchema): string {
+  return `${config.cacheKeyPrefix}:s${createHash('sha1').update(printSchema(schema)).digest('hex').slice(0, 8)}`;
+}
 
 export async function createCacheLayer(options: {
   config: Config;
@@ -51,13 +58,12 @@ export async function createCacheLayer(options: {
       policies,
       schema: options.schema,
       invalidate: async () => undefined,
+      purge: async () => ({ generation: 0 }),
       close: async () => undefined,
     };
   }
 
-  // A changed schema gets fresh keys: entries of the old shape are never read.
-  const schemaHash = createHash('sha1').update(printSchema(options.schema)).digest('hex').slice(0, 8);
-  const prefix = `${config.cacheKeyPrefix}:s${schemaHash}`;
+  const prefix = keyPrefixFor(config, options.schema);
   const keys = new KeySpace(prefix, 0);
   let client: Redis | undefined;
   let subscriber: Redis | undefined;
@@ -130,6 +136,11 @@ export async function createCacheLayer(options: {
       isEntity: (typeName) => entityTypes.has(typeName),
     }),
     invalidate,
+    async purge() {
+      if (channel) return channel.purge();
+      cache.purgeLocal(cache.keys.generation + 1);
+      return { generation: cache.keys.generation };
+    },
     async close() {
       unsubscribe();
       await cache.settled();

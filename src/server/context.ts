@@ -23,6 +23,7 @@ export interface ContextFactoryOptions {
   config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure'>;
   createLoaders: (em: SqlEntityManager) => Loaders;
   cache: TwoTierCache | undefined;
+  purgeCache: () => Promise<{ generation: number }>;
 }
 
 export function createContextFactory(options: ContextFactoryOptions) {
@@ -43,6 +44,7 @@ export function createContextFactory(options: ContextFactoryOptions) {
       fieldCache: cache && createFieldCacheRequest(cache, viewer?.userId, (typeName, id) => loadEntity(loaders, typeName, id)),
       viewer,
       events,
+      purgeCache: options.purgeCache,
       sessionTtlSeconds: config.sessionTtlSeconds,
       transport: {
         token,

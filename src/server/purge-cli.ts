@@ -1,0 +1,38 @@
+/**
+ * `npm run cache:purge`: empties the cache of every instance of this deployment (same
+ * CACHE_KEY_PREFIX and schema), e.g. after a deploy or a manual data fix. Moves the key
+ * generation and tells every instance; scans nothing.
+ */
+import { loadConfig } from '../config';
+import { InvalidationChannel } from '../cache/invalidation-channel';
+import { KeySpace } from '../cache/keys';
+import { TwoTierCache } from '../cache/two-tier-cache';
+import { buildStorefrontSchema } from '../modules';
+import { createCacheClient, createSubscriberClient } from '../redis/clients';
+import { keyPrefixFor } from './cache-layer';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.redisUrl) {
+    process.stdout.write('No REDIS_URL: each instance has only its in-process cache, which a restart empties.\n');
+    return;
+  }
+  const prefix = keyPrefixFor(config, buildStorefrontSchema());
+  const client = createCacheClient({ url: config.redisUrl, commandTimeoutMs: 5000 });
+  const cache = new TwoTierCache({ keys: new KeySpace(prefix, 0), redis: client });
+  const channel = new InvalidationChannel({ cache, publisher: client, subscriber: createSubscriberClient({ url: config.redisUrl }), prefix });
+  try {
+    await channel.start();
+    const { generation, receivers, acknowledged } = await channel.purge();
+    // This process listens too: it is one of the receivers, not an API instance.
+    process.stdout.write(`Cache purged: generation ${generation}; ${acknowledged - 1} of ${receivers - 1} instances acknowledged.\n`);
+  } finally {
+    await channel.stop();
+    await client.quit();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Purge failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
