@@ -3,10 +3,8 @@
  * data keyed by schema coordinate (`Product`, `Product.averageRating`). Code holds defaults
  * only; a directive that makes no sense stops the start.
  */
-import {
-  getDirective,
-} from '@graphql-tools/utils';
-import { isObjectType, type GraphQLSchema } from 'graphql';
+import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
+import { GraphQLObjectType, isObjectType, type GraphQLSchema } from 'graphql';
 
 export type CacheScope = 'PUBLIC' | 'PRIVATE';
 
@@ -118,4 +116,32 @@ export function expandTag(template: string, parentId: string | number | undefine
     return String(value);
   });
   return missing ? null : tag;
+}
+
+/** One line saying what a policy does, as Sandbox readers see it under a type or field. */
+export function describePolicy(policy: CachePolicy): string {
+  const parts = [`cached ${policy.ttl} s`, policy.scope === 'PRIVATE' ? 'per user (PRIVATE)' : 'shared (PUBLIC)'];
+  if (policy.staleWhileRevalidate > 0) parts.push(`served stale up to ${policy.staleWhileRevalidate} s more while refreshing`);
+  return `Server cache: ${parts.join(', ')}; dropped as soon as a write changes it.`;
+}
+
+/**
+ * Appends each policy to its type's or field's description, so the caching policy shows in
+ * Sandbox's docs next to the data (introspection does not expose applied directives).
+ */
+export function withPolicyDescriptions(schema: GraphQLSchema, policies: PolicyMap): GraphQLSchema {
+  const append = (description: string | null | undefined, policy: CachePolicy) =>
+    `${description ? `${description}\n\n` : ''}${describePolicy(policy)}`;
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_TYPE]: (type) => {
+      const policy = policies.types.get(type.name);
+      if (!policy) return type;
+      const config = type.toConfig();
+      return new GraphQLObjectType({ ...config, description: append(config.description, policy) });
+    },
+    [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
+      const policy = policies.fields.get(`${typeName}.${fieldName}`);
+      return policy ? { ...fieldConfig, description: append(fieldConfig.description, policy) } : fieldConfig;
+    },
+  });
 }

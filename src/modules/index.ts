@@ -7,6 +7,7 @@ import { mergeResolvers } from '@graphql-tools/merge';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
+import { readPolicyMap, withPolicyDescriptions } from '../cache/policy';
 import { adminResolvers } from './admin/admin.resolvers';
 import { CategorySchema } from './category/category.entity';
 import { categoryResolvers } from './category/category.resolvers';
@@ -43,5 +44,6 @@ export function buildStorefrontSchema(): GraphQLSchema {
     orderResolvers,
     adminResolvers,
   ] as Resolvers[]);
-  return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
+  const schema = makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
+  return withPolicyDescriptions(schema, readPolicyMap(schema));
 }

@@ -48,6 +48,14 @@ describe('the storefront schema', () => {
     expect(undescribed()).toEqual([]);
   });
 
+  it('shows each cache policy in the docs, next to the data', () => {
+    const product = schema.getType('Product')!;
+    expect(product.description).toMatch(/^A thing for sale\.\n\nServer cache: cached 300 s, shared \(PUBLIC\), served stale up to 60 s more/);
+    const orders = schema.getQueryType()!.getFields().me!;
+    expect(orders.description).toContain('Server cache: cached 300 s, per user (PRIVATE)');
+    expect(schema.getType('PageInfo')!.description).not.toContain('Server cache');
+  });
+
   const queriesDir = path.join(SHARED_DIR, 'bench', 'queries');
   const documents = readdirSync(queriesDir).filter((f) => f.endsWith('.graphql'));
   // Subscriptions arrive with the live-updates work; every query and mutation is served now.
