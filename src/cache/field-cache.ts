@@ -149,6 +149,10 @@ export function upFrontTags(field: WrappedField, parentId: string | number | und
  * probability that rises as expiry nears, so a hot key is recomputed by one caller before it
  * expires instead of by every caller after. `delta` stands for the cost of a recompute.
  */
+/** How long a cold root field's lock lasts, and how long other instances wait on it. */
+const LOCK_MS = 2000;
+const LOCK_WAIT_MS = 1000;
+
 function refreshEarly(freshUntil: number, ttlSeconds: number, now: number): boolean {
   const delta = Math.min(ttlSeconds * 20, 1000);
   return now - delta * Math.log(Math.random()) >= freshUntil;
@@ -159,10 +163,25 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
   // Computations under way in this process, by key: concurrent misses share one.
   const inflight = new Map<string, Promise<unknown>>();
 
-  /** Runs the resolver once for `key`, stores its result, and lets concurrent callers share it. */
-  const compute = (key: string, checkTags: string[], token: FillToken, run: () => unknown): Promise<{ value: unknown; data?: unknown }> => {
+  /**
+   * Runs the resolver once for `key`, stores its result, and lets concurrent callers share it.
+   * For a cold root field (a list page: the expensive kind), instances also agree through a
+   * short Redis lock that one of them computes while the others wait for its entry.
+   * Resolves to the caller's value, or (from another instance) to stored data only.
+   */
+  const compute = (
+    key: string,
+    checkTags: string[],
+    token: FillToken,
+    run: () => unknown,
+    coordinate: boolean,
+  ): Promise<{ value?: unknown; data?: unknown }> => {
     let stored: Promise<void> = Promise.resolve();
     const computation = (async () => {
+      if (coordinate && !(await cache.claim(key, LOCK_MS))) {
+        const entry = await cache.waitFor(key, LOCK_WAIT_MS);
+        if (entry) return { data: entry.value };
+      }
       const value = await run();
       try {
         const normalized = normalize(value, field.returnType, options.isEntity);
@@ -183,6 +202,7 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     // Registered until the result is in the cache, so no caller falls between the two.
     const forget = () => {
       if (inflight.get(key) === shared) inflight.delete(key);
+      if (coordinate) void cache.release(key);
     };
     computation.then(() => stored).then(forget, forget);
     return computation;
@@ -208,7 +228,7 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
       const now = Date.now();
       // Stale (within its window) or near expiry: serve it, and let one caller refresh it.
       if ((entry.freshUntil <= now || refreshEarly(entry.freshUntil, field.policy.ttl, now)) && !inflight.has(key)) {
-        cache.track(compute(key, checkTags, token, run)).catch(() => undefined);
+        cache.track(compute(key, checkTags, token, run, false)).catch(() => undefined);
       }
       const value = await denormalize(entry.value, field.returnType, request.loadEntity);
       if (value !== undefined) {
@@ -227,9 +247,11 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
       const value = data === undefined ? undefined : await denormalize(data, field.returnType, request.loadEntity);
       if (value !== undefined) return value;
     }
-    const { value } = await compute(key, checkTags, token, run);
+    const result = await compute(key, checkTags, token, run, field.isRoot);
     report('miss', started);
-    return value;
+    if ('value' in result) return result.value;
+    // Computed by another instance: rebuild it here, or compute after all if it will not do.
+    return (await denormalize(result.data, field.returnType, request.loadEntity)) ?? run();
   };
 }
 

@@ -155,6 +155,16 @@ export class RedisStore {
     });
   }
 
+  /** Takes a short lock on `key` (SET NX PX); undefined when Redis could not be asked. */
+  async lock(key: string, ttlMs: number): Promise<boolean | undefined> {
+    const result = await this.guarded('lock', () => this.redis.set(`${key}:lock`, '1', 'PX', ttlMs, 'NX'));
+    return result === undefined ? undefined : result === 'OK';
+  }
+
+  async unlock(key: string): Promise<void> {
+    await this.guarded('unlock', () => this.redis.del(`${key}:lock`));
+  }
+
   /** Deletes every entry built from `tags`; resolves false when Redis could not be reached. */
   async invalidate(tags: readonly string[]): Promise<boolean> {
     if (tags.length === 0) return true;

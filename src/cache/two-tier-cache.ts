@@ -159,6 +159,34 @@ export class TwoTierCache {
     return this.track(this.write(fills, token, now));
   }
 
+  /**
+   * Across instances, one computes a cold key: true if this caller should, false if another
+   * instance holds the lock (wait with `waitFor`), and true as well when Redis cannot say.
+   */
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    if (!this.store || !this.breaker.allows()) return true;
+    return (await this.store.lock(key, ttlMs)) ?? true;
+  }
+
+  release(key: string): Promise<void> {
+    return this.store ? this.store.unlock(key) : Promise.resolve();
+  }
+
+  /** Polls for `key` while another instance computes it; undefined if it did not come in time. */
+  async waitFor(key: string, timeoutMs: number, intervalMs = 20): Promise<CacheEntry | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      const local = this.peek(key);
+      if (local) return local;
+      const read = await this.store?.read([key]);
+      const entry = read?.entries[0];
+      if (entry && entry.freshUntil > Date.now()) return entry;
+      if (!read) return undefined;
+    }
+    return undefined;
+  }
+
   /** A fresh L1 entry for `key`, without counting or asking Redis. */
   peek(key: string, now = Date.now()): CacheEntry | undefined {
     if (!this.l1Trusted) return undefined;

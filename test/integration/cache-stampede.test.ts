@@ -43,6 +43,26 @@ describe('100 concurrent identical requests on a cold key', () => {
   });
 });
 
+describe('a cold list page asked on two instances at once', () => {
+  it('is computed by one instance; the other waits for its entry', async () => {
+    const other = await server.startInstance();
+    const page = '{ products(first: 20, orderBy: PRICE_DESC) { edges { node { id priceCents } } } }';
+    const listQueries: string[] = [];
+    const watch = (sql: string) => {
+      if (/order by "p"."price_cents" desc/.test(sql)) listQueries.push(sql);
+    };
+    const offA = server.database.sql.onStatement(watch);
+    const offB = other.database.sql.onStatement(watch);
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? other : server).request(page)),
+    );
+    offA();
+    offB();
+    for (const answer of answers) expect(answer.body.data).toEqual(answers[0]!.body.data);
+    expect(listQueries).toHaveLength(1);
+  });
+});
+
 describe('stale-while-revalidate', () => {
   it('serves a stale page at once and refreshes it with one computation', async () => {
     // Query.products has ttl 60 and staleWhileRevalidate 30: age the entries past their TTL.
