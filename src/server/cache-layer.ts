@@ -103,7 +103,7 @@ export async function createCacheLayer(options: {
       prefix,
       ackTimeoutMs: config.cacheAckTimeoutMs,
       onEvent: (event, detail) => {
-        if (event !== 'subscriber-up') metrics.invalidation(event === 'publish-failed' ? 'ack-timeout' : event);
+        if (event !== 'subscriber-up') metrics.invalidation(event);
         if (event !== 'published' && event !== 'received') logger.warn({ event, detail }, `cache: invalidation ${event}`);
       },
     });

@@ -6,6 +6,7 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestHandler } from 'express';
 import type { CacheObserver } from '../cache/cache-stats';
+import type { InvalidationEvent } from '../cache/invalidation-channel';
 import { currentRequestScope } from '../cache/request-scope';
 
 export interface Metrics {
@@ -13,7 +14,7 @@ export interface Metrics {
   cacheObserver: CacheObserver;
   sqlStatement(): void;
   loaderBatch(loader: string, size: number): void;
-  invalidation(event: 'published' | 'received' | 'ack-timeout' | 'late' | 'subscriber-down'): void;
+  invalidation(event: Exclude<InvalidationEvent, 'subscriber-up'>): void;
   handler: RequestHandler;
 }
 
@@ -56,7 +57,7 @@ export function createMetrics(): Metrics {
   });
   const invalidations = new Counter({
     name: 'storefront_cache_invalidations_total',
-    help: 'Invalidations published by this instance, received from any instance, and trouble (ack timeouts, late arrivals, subscriber drops).',
+    help: 'Invalidations published by this instance, received from any instance, and trouble (ack timeouts, late arrivals, subscriber drops, failed publishes).',
     labelNames: ['event'] as const,
     registers: [registry],
   });

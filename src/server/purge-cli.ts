@@ -10,8 +10,9 @@ import { TwoTierCache } from '../cache/two-tier-cache';
 import { buildStorefrontSchema } from '../modules';
 import { createCacheClient, createSubscriberClient } from '../redis/clients';
 import { keyPrefixFor } from './cache-layer';
+import { runScript } from './cli';
 
-async function main(): Promise<void> {
+runScript('Purge', async () => {
   const config = loadConfig();
   if (!config.redisUrl) {
     process.stdout.write('No REDIS_URL: each instance has only its in-process cache, which a restart empties.\n');
@@ -30,9 +31,4 @@ async function main(): Promise<void> {
     await channel.stop();
     await client.quit();
   }
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`Purge failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
 });

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 import { benchDocument } from '../helpers/documents';
 import { createTestDatabase } from '../helpers/database';
 import { REPO_ROOT } from '../helpers/env';
@@ -125,6 +126,29 @@ describe('the entry point as a process', () => {
       await db.drop();
     }
   }, 120_000);
+
+  it('npm run seed loads the deterministic dataset into DATABASE_URL', async () => {
+    const db = await createTestDatabase('seedcli');
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/seed-cli.ts', '--size', 'demo'], {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url },
+      });
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+      expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+      expect(output).toContain('Seeded "demo" into DATABASE_URL');
+      expect(output).toContain('8 categories, 200 products, 50 users, 1000 reviews, 100 orders');
+      const client = new Client({ connectionString: db.url });
+      await client.connect();
+      const { rows } = await client.query('select (select count(*) from review)::int as reviews, (select count(*) from order_item)::int > 0 as items');
+      await client.end();
+      expect(rows[0]).toEqual({ reviews: 1000, items: true });
+    } finally {
+      await db.drop();
+    }
+  }, 60_000);
 
   it('refuses a bad configuration with a clear message and exit code 2', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
