@@ -1,0 +1,109 @@
+import { buildSchema } from 'graphql';
+import { CircuitBreaker } from '../../src/cache/circuit-breaker';
+import { hashArgs, KeySpace, stableStringify } from '../../src/cache/keys';
+import { L1Cache } from '../../src/cache/l1';
+import { CachePolicyError, expandTag, readPolicyMap } from '../../src/cache/policy';
+
+describe('keys', () => {
+  const keys = new KeySpace('sf:s1a2b3c4', 3);
+
+  it('have one documented format', () => {
+    expect(keys.entity('Product', 42)).toBe('sf:s1a2b3c4:g3:e:Product:42');
+    expect(keys.field('Product.reviews', 42, 'abc')).toBe('sf:s1a2b3c4:g3:f:Product.reviews:42:abc');
+    expect(keys.field('Query.me', undefined, '0', 7)).toBe('sf:s1a2b3c4:g3:f:Query.me:-:0:u7');
+    expect(keys.response('deadbeef', 7)).toBe('sf:s1a2b3c4:g3:r:deadbeef:u7');
+    expect(keys.tagSet('Product:42')).toBe('sf:s1a2b3c4:g3:t:Product:42');
+    expect(keys.tagVersion('Product:42')).toBe('sf:s1a2b3c4:tv:Product:42');
+    expect(keys.generationKey).toBe('sf:s1a2b3c4:gen');
+  });
+
+  it('hash arguments independently of their order', () => {
+    expect(stableStringify({ b: 1, a: { d: 2, c: [3] } })).toBe('{"a":{"c":[3],"d":2},"b":1}');
+    expect(hashArgs({ first: 3, after: null })).toBe(hashArgs({ after: null, first: 3 }));
+    expect(hashArgs({ first: 3 })).not.toBe(hashArgs({ first: 4 }));
+    expect(hashArgs({})).toBe('0');
+  });
+});
+
+describe('L1', () => {
+  const entry = (tags: string[], ttlMs = 10_000) => ({ value: 1, tags, freshUntil: Date.now() + ttlMs, staleUntil: Date.now() + ttlMs });
+
+  it('drops exactly the entries carrying an invalidated tag', () => {
+    const l1 = new L1Cache();
+    l1.set('a', entry(['Product:1', 'Product:list']));
+    l1.set('b', entry(['Product:2']));
+    expect(l1.invalidate(['Product:1'])).toBe(1);
+    expect(l1.get('a')).toBeUndefined();
+    expect(l1.get('b')).toBeDefined();
+  });
+
+  it('stays within its size, forgetting the least recently used', () => {
+    const l1 = new L1Cache({ maxEntries: 2 });
+    l1.set('a', entry(['x']));
+    l1.set('b', entry(['x']));
+    l1.get('a');
+    l1.set('c', entry(['x']));
+    expect(l1.size).toBe(2);
+    expect(l1.get('b')).toBeUndefined();
+    // The evicted key left the tag index too: invalidating counts only live entries.
+    expect(l1.invalidate(['x'])).toBe(2);
+  });
+
+  it('never outlives the entry', () => {
+    const l1 = new L1Cache();
+    l1.set('old', { value: 1, tags: [], freshUntil: Date.now() - 1, staleUntil: Date.now() - 1 });
+    expect(l1.get('old')).toBeUndefined();
+  });
+});
+
+describe('circuit breaker', () => {
+  it('opens after repeated failures, probes after the cool-down, closes on success', () => {
+    const states: string[] = [];
+    const breaker = new CircuitBreaker({ failureThreshold: 3, coolDownMs: 100, onStateChange: (s) => states.push(s) });
+    breaker.failure(0);
+    breaker.failure(0);
+    expect(breaker.allows(0)).toBe(true);
+    breaker.failure(0);
+    expect(breaker.allows(50)).toBe(false);
+    expect(breaker.allows(100)).toBe(true);
+    // Half-open: one probe at a time.
+    expect(breaker.allows(101)).toBe(false);
+    breaker.failure(101);
+    expect(breaker.allows(150)).toBe(false);
+    expect(breaker.allows(201)).toBe(true);
+    breaker.success();
+    expect(breaker.allows(202)).toBe(true);
+    expect(states).toEqual(['open', 'half-open', 'open', 'half-open', 'closed']);
+  });
+});
+
+describe('policies', () => {
+  const sdl = (body: string) => `
+    directive @cached(ttl: Int, scope: CacheScope, staleWhileRevalidate: Int, tags: [String!]) on OBJECT | FIELD_DEFINITION
+    enum CacheScope { PUBLIC PRIVATE }
+    ${body}`;
+
+  it('fields inherit what they leave out from their type', () => {
+    const map = readPolicyMap(
+      buildSchema(sdl('type Query { a: A } type A @cached(ttl: 30, scope: PRIVATE, staleWhileRevalidate: 5) { x: Int @cached(tags: ["A:{parent.id}:x"]) y: Int }')),
+    );
+    expect(map.fields.get('A.x')).toEqual({ ttl: 30, scope: 'PRIVATE', staleWhileRevalidate: 5, tags: ['A:{parent.id}:x'] });
+    expect(map.policyOf('A', 'y')).toEqual(map.types.get('A'));
+    expect(map.policyOf('Query', 'a')).toBeUndefined();
+  });
+
+  it.each([
+    ['type Query { a: Int @cached }', /needs a ttl/],
+    ['type Query { a: Int @cached(ttl: 0) }', /ttl must be from 1/],
+    ['type Query { a: Int @cached(ttl: 5, tags: ["X:{user.id}"]) }', /use \{parent.id\} or \{args/],
+  ])('a policy that makes no sense stops the start: %s', (body, message) => {
+    expect(() => readPolicyMap(buildSchema(sdl(body)))).toThrow(CachePolicyError);
+    expect(() => readPolicyMap(buildSchema(sdl(body)))).toThrow(message);
+  });
+
+  it('tag templates fill from the parent and arguments, or do not apply', () => {
+    expect(expandTag('Product:{parent.id}:reviews', 42, {})).toBe('Product:42:reviews');
+    expect(expandTag('Category:{args.filter.categoryId}:products', undefined, { filter: { categoryId: '7' } })).toBe('Category:7:products');
+    expect(expandTag('Category:{args.filter.categoryId}:products', undefined, {})).toBeNull();
+  });
+});
