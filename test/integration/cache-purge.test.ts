@@ -5,21 +5,28 @@
 import { spawn } from 'node:child_process';
 import Redis from 'ioredis';
 import { benchDocument } from '../helpers/documents';
-import { REPO_ROOT, TEST_REDIS_URL } from '../helpers/env';
+import { REPO_ROOT } from '../helpers/env';
+import { startRedisServer, type ExtraRedis } from '../helpers/redis-server';
 import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
 
 let a: TestServer;
 let b: TestInstance;
 let redis: Redis;
+// A Redis of its own: its command statistics then count only this file's commands.
+let server: ExtraRedis;
+let redisUrl: string;
 
 beforeAll(async () => {
-  a = await startTestServer({ label: 'purge', redis: true });
+  server = await startRedisServer();
+  redisUrl = `redis://127.0.0.1:${server.port}`;
+  a = await startTestServer({ label: 'purge', redis: true, config: { REDIS_URL: redisUrl } });
   b = await a.startInstance();
-  redis = new Redis(TEST_REDIS_URL);
+  redis = new Redis(redisUrl);
 });
 afterAll(async () => {
   await a?.stop();
   await redis?.quit();
+  await server?.stop();
 });
 
 const cacheOf = (instance: TestInstance) => instance.app.cacheLayer.cache!;
@@ -63,7 +70,7 @@ describe('purgeCache', () => {
     const before = cacheOf(a).keys.generation;
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/purge-cli.ts'], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', REDIS_URL: TEST_REDIS_URL, CACHE_KEY_PREFIX: a.config.cacheKeyPrefix, NODE_ENV: 'test' },
+      env: { PATH: process.env.PATH ?? '', REDIS_URL: redisUrl, CACHE_KEY_PREFIX: a.config.cacheKeyPrefix, NODE_ENV: 'test' },
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
