@@ -12,6 +12,20 @@ export interface ServerStats {
    * them (a competitor): the table prints "n/a" rather than a 0 it does not know.
    */
   redisRoundTrips: number | null;
+  /**
+   * The server's cache lookups that found something fresh, found nothing, and found a stale entry
+   * (served within its stale-while-revalidate window). Our cache counts lookups (per entity or
+   * field key); the peer counts whole responses. 0 with no cache.
+   */
+  cacheHits: number;
+  cacheMisses: number;
+  cacheStale: number;
+  /** Of `cacheHits`, those our cache answered from L1 (the process's own memory); 0 for the peer. */
+  cacheL1Hits: number;
+  /** Failed Redis calls (our cache: timeouts included, each answered without Redis; the peer: Keyv errors). */
+  cacheErrors: number;
+  /** Times our cache emptied and stopped trusting its L1 (its invalidation subscriber dropped). */
+  l1Resets: number;
   /** HTTP requests to /graphql the server has finished handling (answered or aborted). */
   requests: number;
   /** HTTP requests to /graphql still being handled. */
@@ -33,11 +47,20 @@ export interface ServerStats {
 /** Parent to server. */
 export type DriverMessage =
   | { type: 'stats'; /** Start a new peak-RSS window after answering. */ resetPeak?: boolean }
+  /** Wait until the cache has written back everything it started to (answered by `settled`). */
+  | { type: 'settle' }
+  /** Start a V8 CPU profile of the server (`--profile`: measured windows only). */
+  | { type: 'profile-start' }
+  /** Stop it and write it to `file` (answered by `profiled`). */
+  | { type: 'profile-stop'; file: string }
   | { type: 'stop' };
 
 /** Server to parent. */
 export type ServerMessage =
   | { type: 'ready'; url: string }
   | ({ type: 'stats' } & ServerStats)
+  | { type: 'settled' }
+  | { type: 'profiling' }
+  | { type: 'profiled'; file: string }
   | { type: 'stopped' }
   | { type: 'failed'; message: string };

@@ -2,9 +2,30 @@
  * Turns a run's measurements into the markdown written to bench/results/latest.md.
  */
 
+/** The mixed run's own figures (client side). */
+export interface MixedFigures {
+  /** Product pages answered correctly in the window. */
+  reads: number;
+  /** Price changes acknowledged (answered with the new price) in the window. */
+  updates: number;
+  /** Price changes sent (some may still have been in flight when the window closed). */
+  updatesSent: number;
+  /** Reads sent after at least one update of their product had been acknowledged: the ones that can be stale. */
+  judgedReads: number;
+  /** Reads that returned a price already replaced by an acknowledged update (staleness.ts). */
+  staleReads: number;
+}
+
 export interface Measurement {
+  /** Mode id (`warm`) and row label (`warm`). */
+  modeId: string;
   mode: string;
+  /** What served it: no cache, our cache, or the peer. */
+  server: 'off' | 'ours' | 'peer';
+  /** `catalog`, `product-page`, or `mixed`. */
   document: string;
+  /** Something the reader must know about how the window started (a cut warming pass). */
+  startNote: string | undefined;
   /** Responses received in the measured window (autocannon's count). */
   requests: number;
   seconds: number;
@@ -16,6 +37,18 @@ export interface Measurement {
   sqlPerRequest: number;
   /** null: the server cannot count them (see protocol.ts). */
   redisPerRequest: number | null;
+  /** Server-side cache lookups in the window (ours: per entity or field key; the peer: per response). */
+  cacheHits: number;
+  cacheMisses: number;
+  cacheStale: number;
+  /** Of the hits, those our cache answered from L1 (in process); 0 for the peer. */
+  cacheL1Hits: number;
+  /** Failed Redis calls in the window (timeouts included); each was answered without Redis. */
+  cacheErrors: number;
+  /** Times our cache emptied its L1 and stopped trusting it in the window. */
+  l1Resets: number;
+  /** hits / (hits + misses); undefined without a cache. */
+  hitRatio: number | undefined;
   /** Connection errors and timeouts, GraphQL `errors`, unparsable bodies, wrong data. */
   errors: number;
   /** Responses whose body was parsed and checked: all of them, so it equals `requests`. */
@@ -29,9 +62,12 @@ export interface Measurement {
   /** Share of the window the server's event loop was running JavaScript, 0..1. */
   eventLoopBusy: number;
   postgresCpuCores: number | undefined;
+  redisCpuCores: number | undefined;
   generatorCpuCores: number;
   /** Share of all the machine's cores that was busy, 0..1. */
   machineBusy: number | undefined;
+  /** Only for the mixed run. */
+  mixed?: MixedFigures;
 }
 
 export interface RunInfo {
@@ -47,18 +83,33 @@ export interface RunInfo {
   warmupSeconds: number;
   poolMax: number;
   database: string;
+  /** Our cache's L1 size when the run set it; undefined: the app's default. */
+  l1MaxEntries: number | undefined;
+  /** The whole run, database preparation included. */
+  wallSeconds: number;
   workloads: { document: string; description: string }[];
 }
 
 const fixed = (value: number, digits: number) => value.toFixed(digits);
 const percent = (share: number | undefined) => (share === undefined ? 'n/a' : `${Math.round(share * 100)} %`);
+const precisePercent = (share: number | undefined) =>
+  share === undefined ? 'n/a' : share > 0.99 && share < 1 ? `${fixed(share * 100, 1)} %` : `${Math.round(share * 100)} %`;
 const cores = (value: number | undefined) => (value === undefined ? 'n/a' : fixed(value, 2));
 const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
+const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+  a === null || a === undefined || b === null || b === undefined || b === 0 ? 'n/a' : `${fixed(a / b, 2)}x`;
+
+/** The share of our cache's hits that L1 answered; the peer has one tier. */
+const l1Share = (r: Measurement) => (r.server === 'ours' && r.cacheHits > 0 ? percent(r.cacheL1Hits / r.cacheHits) : 'n/a');
+
+/** Failed Redis calls, and (ours) how often L1 was emptied because the invalidation subscriber dropped. */
+const redisErrors = (r: Measurement) =>
+  r.server === 'off' ? 'n/a' : `${r.cacheErrors}${r.l1Resets > 0 ? ` (L1 emptied ${r.l1Resets}x)` : ''}`;
 
 /** Busy cores not accounted for by the server, PostgreSQL or the load generator: noise from outside. */
 function otherCores(r: Measurement, cpus: number): number | undefined {
   if (r.machineBusy === undefined || r.postgresCpuCores === undefined) return undefined;
-  return Math.max(0, r.machineBusy * cpus - r.serverCpuCores - r.postgresCpuCores - r.generatorCpuCores);
+  return Math.max(0, r.machineBusy * cpus - r.serverCpuCores - r.postgresCpuCores - (r.redisCpuCores ?? 0) - r.generatorCpuCores);
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -67,21 +118,28 @@ function table(header: string[], rows: string[][]): string {
 }
 
 export function renderReport(info: RunInfo, results: Measurement[]): string {
+  const documents = results.filter((r) => r.document !== 'mixed');
+  const mixed = results.filter((r) => r.document === 'mixed');
+  const find = (document: string, modeId: string) => results.find((r) => r.document === document && r.modeId === modeId);
+
   const out: string[] = [];
   out.push('# Benchmark: latest run', '');
   out.push(
-    `- date: ${info.date.toISOString()}`,
-    `- machine: ${info.cpus} CPUs (\`nproc\`), ${info.cpuModel}, ${info.memoryGiB} GiB; load generator, server and PostgreSQL share it`,
+    `- date: ${info.date.toISOString()}; the whole run took ${Math.round(info.wallSeconds)} s`,
+    `- machine: ${info.cpus} CPUs (\`nproc\`), ${info.cpuModel}, ${info.memoryGiB} GiB; load generator, server, PostgreSQL and Redis share it`,
     `- node ${info.node}, ${info.postgres}`,
     `- commit: ${info.commit}`,
-    `- load: autocannon, ${info.connections} connections, ${info.warmupSeconds} s warm-up (not counted) then ${info.durationSeconds} s measured per document and mode; server NODE_ENV=production, database pool ${info.poolMax}, database \`${info.database}\` (bench dataset)`,
+    `- load: autocannon, ${info.connections} connections, ${info.durationSeconds} s measured per window; server NODE_ENV=production, database pool ${info.poolMax}, database \`${info.database}\` (bench dataset)`,
+    `- cache off: CACHE_ENABLED=false, ${info.warmupSeconds} s warm-up per document. cold: our cache, a fresh process and key prefix per document, measured from its first request. warm: then, in the same process, one whole pass over the document's distinct requests (the catalog's 51 pages, every product page), then the window (run without cold, the pass is followed by ${info.warmupSeconds} s of warm-up). Our cache runs with L1 ${info.l1MaxEntries === undefined ? 'at the app’s defaults (CACHE_L1_MAX_ENTRIES, CACHE_L1_MAX_TTL_MS)' : `max ${info.l1MaxEntries} entries (CACHE_L1_MAX_ENTRIES)`} and Redis as L2`,
+    '- peer: the same app, schema and data with CACHE_ENABLED=false plus `@apollo/server-plugin-response-cache` on Redis (`@apollo/utils.keyvadapter` + `keyv` + `@keyv/redis`) and `ApolloServerPluginCacheControl({ defaultMaxAge: 60 })`; cold and warm as for ours, with a fresh Keyv namespace per document',
     '',
   );
+
   out.push('## Figures', '');
   out.push(
     table(
-      ['document', 'mode', 'req/s', 'p50 ms', 'p99 ms', 'SQL / req', 'Redis / req', 'errors', 'non-2xx', 'peak RSS'],
-      results.map((r) => [
+      ['document', 'mode', 'req/s', 'p50 ms', 'p99 ms', 'SQL / req', 'Redis / req', 'hit ratio', 'hits from L1', 'Redis errors', 'errors', 'non-2xx', 'peak RSS'],
+      documents.map((r) => [
         r.document,
         r.mode,
         fixed(r.requestsPerSecond, 0),
@@ -89,36 +147,153 @@ export function renderReport(info: RunInfo, results: Measurement[]): string {
         fixed(r.p99Ms, 0),
         fixed(r.sqlPerRequest, 2),
         r.redisPerRequest === null ? 'n/a' : fixed(r.redisPerRequest, 2),
+        precisePercent(r.hitRatio),
+        l1Share(r),
+        redisErrors(r),
         String(r.errors),
         String(r.non2xx),
         mib(r.peakRssBytes),
       ]),
     ),
     '',
-    `Response bodies parsed and checked (HTTP 200, no \`errors\`, the data asked for), of responses received: ${results
-      .map((r) => `${r.document} (${r.mode}) ${r.checkedBodies} of ${r.requests}`)
-      .join(', ')}.`,
+    'Hit ratio is hits / (hits + misses) counted inside the server over the window. Our cache counts ' +
+      'lookups (one per entity or cached field key, L1 or Redis); the peer counts responses (served ' +
+      'from its cache, or executed). Stale-while-revalidate serves are neither. Redis errors: cache ' +
+      'calls to Redis that failed or timed out (REDIS_COMMAND_TIMEOUT_MS), each answered without Redis; ' +
+      '"L1 emptied": the invalidation subscriber dropped, so our cache emptied its L1 and bypassed it ' +
+      'until it was back.',
     '',
   );
+  const notes = results.filter((r) => r.startNote);
+  for (const r of notes) out.push(`- ${r.document} (${r.mode}): ${r.startNote}`);
+  if (notes.length > 0) out.push('');
+
+  out.push('## Ratios', '');
+  const pairs: [string, string][] = [
+    ['warm', 'off'],
+    ['cold', 'off'],
+    ['peer-warm', 'off'],
+    ['peer-cold', 'off'],
+    ['warm', 'peer-warm'],
+    ['cold', 'peer-cold'],
+  ];
+  const ratioRows: string[][] = [];
+  for (const document of new Set(documents.map((r) => r.document))) {
+    for (const [a, b] of pairs) {
+      const x = find(document, a);
+      const y = find(document, b);
+      if (!x || !y) continue;
+      ratioRows.push([
+        document,
+        `${x.mode} / ${y.mode}`,
+        ratio(x.requestsPerSecond, y.requestsPerSecond),
+        ratio(x.p50Ms, y.p50Ms),
+        ratio(x.p99Ms, y.p99Ms),
+        ratio(x.sqlPerRequest, y.sqlPerRequest),
+        ratio(x.peakRssBytes, y.peakRssBytes),
+      ]);
+    }
+  }
+  if (ratioRows.length === 0) out.push('Not enough modes in this run to compare.', '');
+  else {
+    out.push(
+      'For the same document, measured in this run. Above 1x is more for req/s, and slower or more for the others.',
+      '',
+      table(['document', 'modes', 'req/s', 'p50', 'p99', 'SQL / req', 'peak RSS'], ratioRows),
+      '',
+    );
+  }
+
+  if (mixed.length > 0) {
+    out.push('## Mixed run: 95 % reads, 5 % price changes', '');
+    out.push(
+      table(
+        ['server', 'req/s', 'p50 ms', 'p99 ms', 'reads', 'updates', 'hit ratio', 'hits from L1', 'stale reads', 'SQL / req', 'Redis / req', 'Redis errors', 'errors', 'non-2xx', 'peak RSS'],
+        mixed.map((r) => {
+          const m = r.mixed!;
+          return [
+            r.mode,
+            fixed(r.requestsPerSecond, 0),
+            fixed(r.p50Ms, 0),
+            fixed(r.p99Ms, 0),
+            String(m.reads),
+            m.updates === m.updatesSent ? String(m.updates) : `${m.updates} (${m.updatesSent} sent)`,
+            precisePercent(r.hitRatio),
+            l1Share(r),
+            `${m.staleReads} of ${m.judgedReads} (${m.judgedReads > 0 ? fixed((100 * m.staleReads) / m.judgedReads, 1) : '0'} %)`,
+            fixed(r.sqlPerRequest, 2),
+            r.redisPerRequest === null ? 'n/a' : fixed(r.redisPerRequest, 2),
+            redisErrors(r),
+            String(r.errors),
+            String(r.non2xx),
+            mib(r.peakRssBytes),
+          ];
+        }),
+      ),
+      '',
+      '"stale reads N of M": of the M reads sent after some update of their product had been ' +
+        'acknowledged (the only ones that can be stale), N returned a price that an update acknowledged ' +
+        'before the read was sent had already replaced (definition in bench/README.md). Updates: ' +
+        'acknowledged in the window (sent, if more). Each server starts with a fresh cache, warmed by the ' +
+        'reads alone (one pass over the 200 products, then the warm-up) before the window; prices are put ' +
+        'back in the database after each run.',
+      '',
+    );
+    const ours = mixed.find((r) => r.server === 'ours');
+    const peer = mixed.find((r) => r.server === 'peer');
+    if (ours && peer) {
+      out.push(
+        `Ours / peer: req/s ${ratio(ours.requestsPerSecond, peer.requestsPerSecond)}, p99 ${ratio(ours.p99Ms, peer.p99Ms)}, SQL / req ${ratio(ours.sqlPerRequest, peer.sqlPerRequest)}.`,
+        '',
+      );
+    }
+  }
+
+  const targets: string[][] = [];
+  const target = (name: string, measured: string, met: boolean | undefined) =>
+    targets.push([name, measured, met === undefined ? 'n/a' : met ? 'met' : '**not met**']);
+  for (const [document, wanted] of [
+    ['catalog', 2],
+    ['product-page', 1.5],
+  ] as const) {
+    const ours = find(document, 'warm');
+    const peer = find(document, 'peer-warm');
+    if (ours && peer) {
+      const value = ours.requestsPerSecond / peer.requestsPerSecond;
+      target(`warm ${document} ≥ ${wanted}x the peer's warm req/s`, `${fixed(value, 2)}x`, value >= wanted);
+    }
+  }
+  const oursMixed = mixed.find((r) => r.server === 'ours');
+  const peerMixed = mixed.find((r) => r.server === 'peer');
+  if (oursMixed && peerMixed) {
+    const value = oursMixed.requestsPerSecond / peerMixed.requestsPerSecond;
+    target('mixed run ≥ 1x the peer’s req/s', `${fixed(value, 2)}x`, value >= 1);
+  }
+  if (oursMixed) target('mixed run: 0 stale reads (ours)', String(oursMixed.mixed!.staleReads), oursMixed.mixed!.staleReads === 0);
+  if (targets.length > 0) {
+    out.push('## Targets (issue 3), as ratios to the peer in this run', '');
+    out.push(table(['target', 'measured', ''], targets), '');
+  }
 
   out.push('## Where the time goes', '');
   out.push(
     'CPU in cores over the measured window (1.00 = one core busy throughout); the machine has ' +
       `${info.cpus}. The server's JavaScript runs on one thread, so an event loop near 100 % busy means ` +
-      'the server process is the bottleneck. "Other processes" is CPU that none of the three used: ' +
-      'anything above ~0.1 means something else ran on the machine during the window, and the ' +
-      'absolute figures of that row are depressed.',
+      'the server process is the bottleneck. "Other processes" is busy CPU that none of the four used: ' +
+      'anything above ~0.1 means something else ran on the machine during the window, and the absolute ' +
+      'figures of that row are depressed.',
     '',
   );
   out.push(
     table(
-      ['document', 'mode', 'server CPU', 'server event loop busy', 'PostgreSQL CPU', 'load generator CPU', 'other processes CPU', 'machine busy'],
+      ['document', 'mode', 'server CPU', 'server event loop busy', 'PostgreSQL CPU', 'Redis CPU', 'load generator CPU', 'other processes CPU', 'machine busy'],
       results.map((r) => [
         r.document,
         r.mode,
         cores(r.serverCpuCores),
         percent(r.eventLoopBusy),
         cores(r.postgresCpuCores),
+        cores(r.redisCpuCores),
         cores(r.generatorCpuCores),
         cores(otherCores(r, info.cpus)),
         percent(r.machineBusy),
@@ -127,35 +302,15 @@ export function renderReport(info: RunInfo, results: Measurement[]): string {
     '',
   );
 
-  const modes = [...new Set(results.map((r) => r.mode))];
-  out.push('## Ratios', '');
-  if (modes.length < 2) {
-    out.push(`One mode (${modes[0] ?? 'none'}) in this run: nothing to compare yet.`, '');
-  } else {
-    out.push(`Each mode against ${modes[0]} for the same document, measured in this run.`, '');
-    const rows: string[][] = [];
-    for (const document of new Set(results.map((r) => r.document))) {
-      const base = results.find((r) => r.document === document && r.mode === modes[0]);
-      if (!base) continue;
-      for (const r of results.filter((x) => x.document === document && x.mode !== modes[0])) {
-        const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : `${fixed(a / b, 2)}x`);
-        rows.push([
-          document,
-          `${r.mode} / ${base.mode}`,
-          ratio(r.requestsPerSecond, base.requestsPerSecond),
-          ratio(r.p50Ms, base.p50Ms),
-          ratio(r.p99Ms, base.p99Ms),
-          ratio(r.sqlPerRequest, base.sqlPerRequest),
-          ratio(r.peakRssBytes, base.peakRssBytes),
-        ]);
-      }
-    }
-    out.push(table(['document', 'modes', 'req/s', 'p50', 'p99', 'SQL / req', 'peak RSS'], rows), '');
-  }
-
   out.push('## Workload', '');
-  for (const w of info.workloads) out.push(`- \`${w.document}.graphql\`: ${w.description}`);
+  for (const w of info.workloads) out.push(`- \`${w.document}\`: ${w.description}`);
   out.push('');
+  out.push(
+    `Response bodies parsed and checked (HTTP 200, no \`errors\`, the data asked for), of responses received: ${results
+      .map((r) => `${r.document} (${r.mode}) ${r.checkedBodies} of ${r.requests}`)
+      .join(', ')}.`,
+    '',
+  );
 
   const failed = results.filter((r) => r.errors > 0 || r.non2xx > 0);
   if (failed.length > 0) {

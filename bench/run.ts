@@ -1,48 +1,65 @@
 /**
- * The load benchmark: `npm run bench [-- --quick | --duration 10 | --reseed | ...]`.
+ * The load benchmark: `npm run bench [-- --quick | --duration 8 | --modes off,warm | ...]`.
  *
  * Prepares the `sf_bench` database (created, migrated and loaded with the `bench` dataset when
- * it does not hold it yet), then for each mode forks the real server (bench/server.ts) and
- * drives each contract document at it with autocannon over 127.0.0.1: an unmeasured warm-up,
- * then a measured window. Every response body is checked (HTTP 200, no GraphQL `errors`, the
- * data asked for). The server reports its SQL statements, requests, memory and CPU over IPC.
- * Results go to bench/results/latest.md (and .json); everything stops by itself.
+ * it does not hold it yet), then, mode by mode, forks the real server (bench/server.ts) and
+ * drives each contract document at it with autocannon over 127.0.0.1: with no cache, with our
+ * cache cold and warm, and with the peer (Apollo's response-cache plugin on Redis) cold and warm;
+ * then the mixed run (95 % product pages, 5 % price changes) against our cache and the peer,
+ * counting stale reads. Every response body is checked (HTTP 200, no GraphQL `errors`, the data
+ * asked for). The server reports its SQL statements, Redis commands, cache hits and misses,
+ * requests, memory and CPU over IPC. Results go to bench/results/latest.md (and .json);
+ * everything stops by itself, and the Redis keys the run wrote are deleted at the end.
  */
+import { randomBytes } from 'node:crypto';
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 import { createDatabase, migrate } from '../src/db/orm';
 import { seed } from '../src/db/seed/seed';
 import { DATASET_SIZES, SEED_PASSWORD } from '../src/db/seed/dataset';
 import { entities } from '../src/modules';
 import { hashPassword } from '../src/session/password';
-import { MODES, type Mode } from './modes';
+import { MODES, SERVERS, type Mode, type ServerKind } from './modes';
 import type { DriverMessage, ServerMessage, ServerStats } from './protocol';
-import { renderReport, type Measurement, type RunInfo } from './report';
+import { renderReport, type Measurement, type MixedFigures, type RunInfo } from './report';
+import { StaleReadTracker } from './staleness';
 import { cpuDelta, cpuSnapshot, machineDescription } from './system';
-import { workloads, type Keys, type Workload } from './workloads';
+import { checkProductPage, mixedWorkload, readDocument, workloads, type Keys, type MixedWorkload, type Workload } from './workloads';
 
 const USAGE = `Usage: npm run bench -- [options]
-  --quick             3 s per document, 1 s warm-up; writes bench/results/quick.md
-  --duration <s>      measured seconds per document and mode (default 10)
-  --warmup <s>        unmeasured warm-up seconds before each window (default 2)
+  --quick             3 s per window, 1 s warm-up, product pages over 1,000 products;
+                      writes bench/results/quick.md
+  --duration <s>      measured seconds per window (default 8)
+  --warmup <s>        timed warm-up seconds before each window but cold ones (default 2)
   --connections <n>   concurrent connections (default 50)
   --modes <a,b>       modes to run (${MODES.map((m) => m.id).join(', ')}; default all)
   --documents <a,b>   documents to run (catalog, product-page; default all)
+  --products <n>      product-page walks the first n products (default all 10,000)
+  --l1-entries <n>    our cache's CACHE_L1_MAX_ENTRIES (default: the app's default)
   --reseed            reload the bench dataset even if the database already holds it
   --out <file>        where to write the markdown (default bench/results/latest.md)
-  --profile           write a V8 CPU profile of each server to bench/results/profiles/
+  --profile           V8 CPU profile of each measured window, to bench/results/profiles/
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/sf_bench),
-             BENCH_POOL_MAX (server's DATABASE_POOL_MAX, default 10), SHARED_DIR.`;
+             BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_POOL_MAX (server's
+             DATABASE_POOL_MAX, default 10), SHARED_DIR.`;
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/sf_bench';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const RESULTS_DIR = path.join(__dirname, 'results');
 const SERVER_START_TIMEOUT_MS = 60_000;
 const IPC_TIMEOUT_MS = 10_000;
 const DRAIN_TIMEOUT_MS = 15_000;
+/** A warm-up pass (one whole cycle of a document) is cut off after this long; the report says so. */
+const PASS_CAP_SECONDS = 90;
+/** The mixed run's products: the first 200 (the issue's "95 % reads over 200 products"). */
+const MIXED_PRODUCTS = 200;
+const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 
 interface Options {
   durationSeconds: number;
@@ -50,9 +67,12 @@ interface Options {
   connections: number;
   modes: Mode[];
   documents: string[] | undefined;
+  productLimit: number | undefined;
+  l1MaxEntries: number | undefined;
   reseed: boolean;
   out: string;
   databaseUrl: string;
+  redisUrl: string;
   poolMax: number;
   profile: boolean;
 }
@@ -73,6 +93,8 @@ function parseOptions(): Options | undefined {
       connections: { type: 'string' },
       modes: { type: 'string' },
       documents: { type: 'string' },
+      products: { type: 'string' },
+      'l1-entries': { type: 'string' },
       reseed: { type: 'boolean', default: false },
       out: { type: 'string' },
       profile: { type: 'boolean', default: false },
@@ -88,15 +110,23 @@ function parseOptions(): Options | undefined {
   if (modes.some((m) => m === undefined)) {
     throw new Error(`--modes takes ${MODES.map((m) => m.id).join(', ')}; got "${values.modes}"`);
   }
+  const redisUrl = process.env.BENCH_REDIS_URL ?? DEFAULT_REDIS_URL;
+  if (!LOCAL_HOSTS.includes(new URL(redisUrl).hostname)) {
+    throw new Error(`the benchmark only uses a local Redis; got BENCH_REDIS_URL host ${new URL(redisUrl).hostname}`);
+  }
   return {
-    durationSeconds: positive('duration', values.duration, values.quick ? 3 : 10),
+    durationSeconds: positive('duration', values.duration, values.quick ? 3 : 8),
     warmupSeconds: values.warmup === '0' ? 0 : positive('warmup', values.warmup, values.quick ? 1 : 2),
     connections: Math.round(positive('connections', values.connections, 50)),
     modes: modes as Mode[],
     documents: values.documents?.split(',').map((d) => d.trim()),
+    productLimit:
+      values.products !== undefined ? Math.round(positive('products', values.products, 0)) : values.quick ? 1000 : undefined,
+    l1MaxEntries: values['l1-entries'] === undefined ? undefined : Math.round(positive('l1-entries', values['l1-entries'], 0)),
     reseed: values.reseed,
     out: path.resolve(values.out ?? path.join(RESULTS_DIR, values.quick ? 'quick.md' : 'latest.md')),
     databaseUrl: process.env.BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    redisUrl,
     poolMax: Math.round(positive('BENCH_POOL_MAX', process.env.BENCH_POOL_MAX, 10)),
     profile: values.profile,
   };
@@ -117,7 +147,7 @@ async function prepareDatabase(url: string, reseed: boolean): Promise<PreparedDa
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.slice(1));
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unexpected database name "${name}" in ${url}`);
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname)) {
+  if (!LOCAL_HOSTS.includes(target.hostname)) {
     throw new Error(`the benchmark only runs against a local PostgreSQL; got host ${target.hostname}`);
   }
   const adminUrl = new URL(url);
@@ -162,36 +192,126 @@ async function prepareDatabase(url: string, reseed: boolean): Promise<PreparedDa
   }
 }
 
+interface SavedPrices {
+  /** Product id to seeded price, for the stale-read judge. */
+  prices: Map<number, number>;
+  /** Puts prices and update times back as they were (the mixed run changes them). */
+  restore(): Promise<void>;
+}
+
+/** Reads the prices of `productIds` so the mixed run can judge reads and undo its writes. */
+async function savePrices(url: string, productIds: readonly number[]): Promise<SavedPrices> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  // updated_at as text: a JavaScript Date would drop its microseconds.
+  let rows: { id: number; price_cents: number; updated_at: string }[];
+  try {
+    rows = (await client.query('select id, price_cents, updated_at::text as updated_at from product where id = any($1::int[])', [productIds])).rows;
+  } finally {
+    await client.end();
+  }
+  return {
+    prices: new Map(rows.map((r) => [Number(r.id), Number(r.price_cents)])),
+    async restore() {
+      const restorer = new Client({ connectionString: url });
+      await restorer.connect();
+      try {
+        await restorer.query(
+          `update product p set price_cents = s.price_cents, updated_at = s.updated_at
+           from unnest($1::int[], $2::int[], $3::timestamptz[]) as s(id, price_cents, updated_at)
+           where p.id = s.id`,
+          [rows.map((r) => r.id), rows.map((r) => r.price_cents), rows.map((r) => r.updated_at)],
+        );
+      } finally {
+        await restorer.end();
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redis: a fresh key space per server process, all deleted at the end of the run
+
+class KeySpaces {
+  private readonly run = `bench-${randomBytes(4).toString('hex')}`;
+  private next = 0;
+  used = false;
+
+  constructor(private readonly redisUrl: string) {}
+
+  /** A key prefix (our cache) or Keyv namespace (the peer) no process has used before. */
+  fresh(): string {
+    this.used = true;
+    this.next += 1;
+    return `${this.run}-${this.next}`;
+  }
+
+  async check(): Promise<void> {
+    const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000 });
+    try {
+      await redis.connect();
+      await redis.ping();
+    } catch (error) {
+      throw new Error(`Redis at ${this.redisUrl} does not answer (${String(error)}); the cache modes need it`);
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  /** Deletes every key this run wrote (SCAN + UNLINK; never KEYS). */
+  async cleanUp(): Promise<number> {
+    if (!this.used) return 0;
+    const redis = new Redis(this.redisUrl, { maxRetriesPerRequest: 1 });
+    let deleted = 0;
+    try {
+      let cursor = '0';
+      do {
+        const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${this.run}-*`, 'COUNT', 5000);
+        cursor = nextCursor;
+        if (keys.length > 0) deleted += await redis.unlink(...keys);
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
+    return deleted;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The server process
 
 interface ServerHandle {
   url: string;
   stats(resetPeak?: boolean): Promise<ServerStats>;
-  /** Resolves once the server has no request in flight (abandoned ones included). */
-  drained(): Promise<ServerStats>;
+  /**
+   * Resolves once the server has no request in flight (abandoned ones included) and its cache
+   * has finished writing back what those requests loaded.
+   */
+  quiesced(): Promise<ServerStats>;
+  /** CPU profile from now until `profileStop`, which writes it to `file`. */
+  profileStart(): Promise<void>;
+  profileStop(file: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 const children = new Set<ChildProcess>();
 
-function startServer(mode: Mode, options: Options): Promise<ServerHandle> {
+function startServer(kind: ServerKind, label: string, options: Options, keySpace: string): Promise<ServerHandle> {
   const { databaseUrl, poolMax } = options;
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Nothing of the caller's service configuration leaks in: a mode states what it runs with.
   for (const name of Object.keys(env)) {
-    if (/^(REDIS_|SESSION_REDIS_|CACHE_)/.test(name) || ['PORT', 'HOST', 'SEED_ON_EMPTY'].includes(name)) delete env[name];
+    if (/^(REDIS_|SESSION_REDIS_|CACHE_|BENCH_PEER)/.test(name) || ['PORT', 'HOST', 'SEED_ON_EMPTY'].includes(name)) delete env[name];
   }
   Object.assign(env, {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_MAX: String(poolMax),
-    ...mode.env,
+    ...kind.env({ redisUrl: options.redisUrl, keySpace, l1MaxEntries: options.l1MaxEntries }),
   });
   const execArgv = ['--import', 'tsx'];
-  if (options.profile) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS_DIR, 'profiles')}`);
-  const child = fork(mode.entry, [], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(kind.entry, [], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
 
@@ -202,7 +322,7 @@ function startServer(mode: Mode, options: Options): Promise<ServerHandle> {
   const expect = <T extends ServerMessage['type']>(type: T, timeoutMs: number) =>
     new Promise<Extract<ServerMessage, { type: T }>>((resolve, reject) => {
       if (exited) return reject(exited);
-      const timer = setTimeout(() => reject(new Error(`server (${mode.id}) sent no "${type}" within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`server (${label}) sent no "${type}" within ${timeoutMs} ms`)), timeoutMs);
       waiting = {
         type,
         resolve: (m) => {
@@ -217,7 +337,7 @@ function startServer(mode: Mode, options: Options): Promise<ServerHandle> {
     });
   child.on('message', (message: ServerMessage) => {
     if (message.type === 'failed') {
-      failWaiting?.(new Error(`server (${mode.id}) failed: ${message.message}`));
+      failWaiting?.(new Error(`server (${label}) failed: ${message.message}`));
     } else if (waiting?.type === message.type) {
       const { resolve } = waiting;
       waiting = undefined;
@@ -225,7 +345,7 @@ function startServer(mode: Mode, options: Options): Promise<ServerHandle> {
     }
   });
   child.once('exit', (code, signal) => {
-    exited = new Error(`server (${mode.id}) exited (code ${code}, signal ${signal})`);
+    exited = new Error(`server (${label}) exited (code ${code}, signal ${signal})`);
     failWaiting?.(exited);
   });
   const tell = (message: DriverMessage) => child.send(message);
@@ -240,14 +360,28 @@ function startServer(mode: Mode, options: Options): Promise<ServerHandle> {
   return expect('ready', SERVER_START_TIMEOUT_MS).then(({ url }) => ({
     url,
     stats,
-    async drained() {
+    async quiesced() {
       const deadline = Date.now() + DRAIN_TIMEOUT_MS;
       for (;;) {
         const current = await stats();
-        if (current.inFlight === 0) return current;
+        if (current.inFlight === 0) break;
         if (Date.now() > deadline) throw new Error(`server still has ${current.inFlight} requests in flight`);
         await new Promise((r) => setTimeout(r, 50));
       }
+      const settled = expect('settled', DRAIN_TIMEOUT_MS);
+      tell({ type: 'settle' });
+      await settled;
+      return stats();
+    },
+    async profileStart() {
+      const started = expect('profiling', IPC_TIMEOUT_MS);
+      tell({ type: 'profile-start' });
+      await started;
+    },
+    async profileStop(file) {
+      const written = expect('profiled', IPC_TIMEOUT_MS * 3);
+      tell({ type: 'profile-stop', file });
+      await written;
     },
     async stop() {
       if (exited) return;
@@ -275,54 +409,62 @@ interface LoadResult {
   generatorCpuMicros: number;
 }
 
-async function load(url: string, workload: Workload, seconds: number, connections: number): Promise<LoadResult> {
-  let next = 0;
+/** How long a load lasts: a number of seconds, or a number of requests (stopped after `capSeconds`). */
+type Extent = { seconds: number } | { requests: number; capSeconds: number };
+
+interface Request {
+  body: string;
+  headers?: Record<string, string>;
+  /** Called with the response's status, body and arrival time (driver clock, ms); returns a problem or undefined. */
+  onResponse(status: number, body: string, arrivedAt: number): string | undefined;
+}
+
+/**
+ * Drives `connections` keep-alive connections, one request in flight on each. `nextRequest` is
+ * called right before a request is handed to its connection (before its first byte leaves), in
+ * sequence order across connections; its `onResponse` once the whole response has arrived.
+ */
+async function drive(url: string, extent: Extent, connections: number, nextRequest: (sentAt: number) => Request): Promise<LoadResult> {
   let errors = 0;
   let checked = 0;
   const problems: string[] = [];
   const note = (text: string) => {
     if (problems.length < 3 && !problems.includes(text)) problems.push(text);
   };
-  const problem = (text: string) => {
-    errors += 1;
-    note(text);
-  };
   const cpuBefore = process.cpuUsage();
-  const result = await autocannon({
+  const instance = autocannon({
     url,
     connections,
-    duration: seconds,
+    ...('seconds' in extent ? { duration: extent.seconds } : { amount: extent.requests }),
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     requests: [
       {
-        // Each request takes the next variables of the sequence; the per-connection context
-        // remembers them so the response can be checked against what was asked.
+        // The per-connection context carries the request to its response (no pipelining).
         setupRequest: (request, context: any) => {
-          const variables = workload.variables(next);
-          next += 1;
-          context.variables = variables;
-          return { ...request, body: JSON.stringify({ query: workload.query, variables }) };
+          const next = nextRequest(performance.now());
+          context.request = next;
+          return { ...request, body: next.body, headers: { ...request.headers, ...next.headers } };
         },
         onResponse: (status, body, context: any) => {
+          const arrivedAt = performance.now();
           checked += 1;
           if (status !== 200) {
             note(`HTTP ${status}: ${body.slice(0, 200).trim()}`);
             return; // autocannon counts it as non-2xx
           }
-          let parsed: any;
-          try {
-            parsed = JSON.parse(body);
-          } catch {
-            return problem(`unparsable body: ${body.slice(0, 200).trim()}`);
+          const wrong = (context.request as Request).onResponse(status, body, arrivedAt);
+          if (wrong) {
+            errors += 1;
+            note(wrong);
           }
-          if (parsed.errors !== undefined) return problem(`GraphQL errors: ${JSON.stringify(parsed.errors).slice(0, 300)}`);
-          const wrong = workload.check(parsed.data, context.variables ?? {});
-          if (wrong) problem(wrong);
         },
       },
     ],
-  });
+  }) as Promise<autocannon.Result> & { stop(): void };
+  const cap = 'capSeconds' in extent ? setTimeout(() => instance.stop(), extent.capSeconds * 1000) : undefined;
+  const result = await instance;
+  clearTimeout(cap);
   const cpu = process.cpuUsage(cpuBefore);
   if (result.errors > 0) {
     errors += result.errors;
@@ -331,31 +473,82 @@ async function load(url: string, workload: Workload, seconds: number, connection
   return { result, errors, problems, checked, generatorCpuMicros: cpu.user + cpu.system };
 }
 
-async function measure(server: ServerHandle, mode: Mode, workload: Workload, options: Options): Promise<Measurement> {
-  if (mode.warmup && options.warmupSeconds > 0) {
-    log(`${workload.document} (${mode.label}): ${options.warmupSeconds} s warm-up`);
-    await load(server.url, workload, options.warmupSeconds, options.connections);
+/** Parses a GraphQL response; returns its `data`, or a problem. */
+function graphqlData(body: string): { data: any } | { problem: string } {
+  let parsed: any;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return { problem: `unparsable body: ${body.slice(0, 200).trim()}` };
   }
-  await mode.beforeMeasure?.();
-  await server.drained();
-  const before = await server.stats(true);
-  const systemBefore = cpuSnapshot();
-  log(`${workload.document} (${mode.label}): ${options.durationSeconds} s measured, ${options.connections} connections`);
-  const run = await load(server.url, workload, options.durationSeconds, options.connections);
-  const after = await server.drained();
-  const system = cpuDelta(systemBefore, cpuSnapshot());
+  if (parsed.errors !== undefined) return { problem: `GraphQL errors: ${JSON.stringify(parsed.errors).slice(0, 300)}` };
+  return { data: parsed.data };
+}
 
+/** A document's requests in sequence order, each window starting from the first. */
+function load(url: string, workload: Workload, extent: Extent, connections: number): Promise<LoadResult> {
+  let next = 0;
+  return drive(url, extent, connections, () => {
+    const variables = workload.variables(next);
+    next += 1;
+    return {
+      body: JSON.stringify({ query: workload.query, variables }),
+      onResponse: (_status, body) => {
+        const parsed = graphqlData(body);
+        return 'problem' in parsed ? parsed.problem : workload.check(parsed.data, variables);
+      },
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+interface Window {
+  before: ServerStats;
+  systemBefore: ReturnType<typeof cpuSnapshot>;
+  /** Where the window's CPU profile goes (`--profile`), or undefined. */
+  profile: string | undefined;
+}
+
+async function openWindow(server: ServerHandle, options: Options, name: string): Promise<Window> {
+  await server.quiesced();
+  const profile = options.profile ? path.join(RESULTS_DIR, 'profiles', `${name}.cpuprofile`) : undefined;
+  if (profile) await server.profileStart();
+  const before = await server.stats(true);
+  return { before, systemBefore: cpuSnapshot(), profile };
+}
+
+/** The figures of a window, from the load's result and the server's counters around it. */
+async function closeWindow(
+  server: ServerHandle,
+  window: Window,
+  run: LoadResult,
+  row: { mode: Mode; document: string; startNote?: string },
+): Promise<Measurement> {
+  if (window.profile) {
+    await server.profileStop(window.profile);
+    log(`CPU profile of the window: ${path.relative(process.cwd(), window.profile)}`);
+  }
+  const after = await server.quiesced();
+  const system = cpuDelta(window.systemBefore, cpuSnapshot());
+  const { before } = window;
   const { result } = run;
   const seconds = result.duration;
   const serverRequests = after.requests - before.requests;
   const perServerRequest = (delta: number) => (serverRequests > 0 ? delta / serverRequests : 0);
-  const serverCpuMicros =
-    after.cpuUserMicros + after.cpuSystemMicros - before.cpuUserMicros - before.cpuSystemMicros;
+  const serverCpuMicros = after.cpuUserMicros + after.cpuSystemMicros - before.cpuUserMicros - before.cpuSystemMicros;
   const loopActive = after.eventLoopActiveMs - before.eventLoopActiveMs;
   const loopIdle = after.eventLoopIdleMs - before.eventLoopIdleMs;
+  const hits = after.cacheHits - before.cacheHits;
+  const misses = after.cacheMisses - before.cacheMisses;
+  const stale = after.cacheStale - before.cacheStale;
   return {
-    mode: mode.label,
-    document: workload.document,
+    modeId: row.mode.id,
+    mode: row.mode.label,
+    server: row.mode.server,
+    document: row.document,
+    startNote: row.startNote,
     requests: result.requests.total,
     seconds,
     requestsPerSecond: result.requests.total / seconds,
@@ -367,6 +560,13 @@ async function measure(server: ServerHandle, mode: Mode, workload: Workload, opt
       after.redisRoundTrips === null || before.redisRoundTrips === null
         ? null
         : perServerRequest(after.redisRoundTrips - before.redisRoundTrips),
+    cacheHits: hits,
+    cacheMisses: misses,
+    cacheStale: stale,
+    cacheL1Hits: after.cacheL1Hits - before.cacheL1Hits,
+    cacheErrors: after.cacheErrors - before.cacheErrors,
+    l1Resets: after.l1Resets - before.l1Resets,
+    hitRatio: SERVERS[row.mode.server].caches && hits + misses > 0 ? hits / (hits + misses) : undefined,
     errors: run.errors,
     checkedBodies: run.checked,
     non2xx: result.non2xx,
@@ -375,9 +575,143 @@ async function measure(server: ServerHandle, mode: Mode, workload: Workload, opt
     serverCpuCores: serverCpuMicros / 1e6 / seconds,
     eventLoopBusy: loopActive + loopIdle > 0 ? loopActive / (loopActive + loopIdle) : 0,
     postgresCpuCores: system.postgresSeconds === undefined ? undefined : system.postgresSeconds / seconds,
+    redisCpuCores: system.redisSeconds === undefined ? undefined : system.redisSeconds / seconds,
     generatorCpuCores: run.generatorCpuMicros / 1e6 / seconds,
     machineBusy: system.machineBusy,
   };
+}
+
+async function measure(server: ServerHandle, mode: Mode, workload: Workload, options: Options, startNote?: string): Promise<Measurement> {
+  const window = await openWindow(server, options, `${workload.document}-${mode.id}`);
+  log(`${workload.document} (${mode.label}): ${options.durationSeconds} s measured, ${options.connections} connections`);
+  const run = await load(server.url, workload, { seconds: options.durationSeconds }, options.connections);
+  return closeWindow(server, window, run, { mode, document: workload.document, startNote });
+}
+
+/** Unmeasured load for `--warmup` seconds: JIT, pools, and (with a cache) hot entries. */
+async function timedWarmup(server: ServerHandle, label: string, workload: Workload, options: Options): Promise<void> {
+  if (options.warmupSeconds <= 0) return;
+  log(`${workload.document} (${label}): ${options.warmupSeconds} s warm-up`);
+  await load(server.url, workload, { seconds: options.warmupSeconds }, options.connections);
+}
+
+/**
+ * One whole cycle of the document's distinct requests, unmeasured, so that a cache has seen every
+ * request the window will send. Returns a note for the report when the pass was cut short.
+ */
+async function warmingPass(server: ServerHandle, label: string, workload: Workload, options: Options): Promise<string | undefined> {
+  log(`${workload.document} (${label}): warming pass, ${workload.cycle} requests`);
+  const before = await server.quiesced();
+  const started = Date.now();
+  const run = await load(server.url, workload, { requests: workload.cycle, capSeconds: PASS_CAP_SECONDS }, options.connections);
+  const seconds = (Date.now() - started) / 1000;
+  const after = await server.quiesced();
+  log(`${workload.document} (${label}): warming pass took ${seconds.toFixed(1)} s`);
+  const notes: string[] = [];
+  if (run.errors > 0) notes.push(`${run.errors} wrong responses (e.g. ${run.problems.join('; ')})`);
+  const done = run.result.requests.total;
+  if (done < workload.cycle) notes.push(`cut after ${PASS_CAP_SECONDS} s: ${done} of ${workload.cycle} requests`);
+  const redisErrors = after.cacheErrors - before.cacheErrors;
+  if (redisErrors > 0) notes.push(`${redisErrors} Redis errors (those loads were not cached in Redis)`);
+  const resets = after.l1Resets - before.l1Resets;
+  if (resets > 0) notes.push(`L1 emptied ${resets}x`);
+  if (notes.length === 0) return undefined;
+  const note = `warming pass (${seconds.toFixed(0)} s): ${notes.join('; ')}`;
+  log(note);
+  return note;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The mixed run
+
+async function login(url: string): Promise<string> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: readDocument('login'), variables: { email: 'user1@example.com', password: SEED_PASSWORD } }),
+  });
+  const parsed = graphqlData(await response.text());
+  const token = 'data' in parsed ? parsed.data?.login?.token : undefined;
+  if (typeof token !== 'string') throw new Error(`login as user1 failed: ${JSON.stringify(parsed).slice(0, 300)}`);
+  return token;
+}
+
+/** The mixed run's reads alone, in its read order: what warms a cache for it. */
+function mixedReads(mixed: MixedWorkload): Workload {
+  return {
+    document: 'product-page',
+    description: 'the mixed run’s reads',
+    query: mixed.readQuery,
+    cycle: mixed.productIds.length,
+    variables: (n) => ({ id: String(mixed.productIds[n % mixed.productIds.length]) }),
+    check: checkProductPage,
+  };
+}
+
+async function measureMixed(
+  server: ServerHandle,
+  mode: Mode,
+  mixed: MixedWorkload,
+  seeded: ReadonlyMap<number, number>,
+  options: Options,
+): Promise<Measurement> {
+  const token = await login(server.url);
+  const reads = mixedReads(mixed);
+  const note = await warmingPass(server, mode.label, reads, options);
+  await timedWarmup(server, mode.label, reads, options);
+
+  const tracker = new StaleReadTracker(seeded);
+  let next = 0;
+  let readsDone = 0;
+  let updatesDone = 0;
+  const window = await openWindow(server, options, `mixed-${mode.id}`);
+  log(`mixed (${mode.label}): ${options.durationSeconds} s measured, ${options.connections} connections`);
+  const run = await drive(server.url, { seconds: options.durationSeconds }, options.connections, (sentAt) => {
+    const op = mixed.operation(next);
+    next += 1;
+    const id = String(op.productId);
+    if (op.kind === 'update') {
+      const update = tracker.updateSent(op.productId, op.priceCents, sentAt);
+      return {
+        body: JSON.stringify({ query: mixed.updateQuery, variables: { id, priceCents: op.priceCents } }),
+        headers: { authorization: `Bearer ${token}` },
+        onResponse: (_status, body, arrivedAt) => {
+          const parsed = graphqlData(body);
+          if ('problem' in parsed) return parsed.problem;
+          const updated = parsed.data?.updateProduct;
+          if (updated?.id !== id || updated?.priceCents !== op.priceCents) {
+            return `update of ${id} to ${op.priceCents} answered ${JSON.stringify(updated)}`;
+          }
+          updatesDone += 1;
+          tracker.updateAcked(update, arrivedAt);
+          return undefined;
+        },
+      };
+    }
+    return {
+      body: JSON.stringify({ query: mixed.readQuery, variables: { id } }),
+      onResponse: (_status, body) => {
+        const parsed = graphqlData(body);
+        if ('problem' in parsed) return parsed.problem;
+        const wrong = checkProductPage(parsed.data, { id });
+        if (wrong) return wrong;
+        readsDone += 1;
+        if (tracker.read(op.productId, sentAt, parsed.data.product.priceCents) === 'unknown-price') {
+          return `product ${id} read with price ${parsed.data.product.priceCents}, which nothing wrote`;
+        }
+        return undefined;
+      },
+    };
+  });
+  const measurement = await closeWindow(server, window, run, { mode, document: 'mixed', startNote: note });
+  const figures: MixedFigures = {
+    reads: readsDone,
+    updates: updatesDone,
+    updatesSent: tracker.updatesSent,
+    judgedReads: tracker.judged,
+    staleReads: tracker.stale,
+  };
+  return { ...measurement, mixed: figures };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -401,14 +735,25 @@ function gitCommit(): string {
 async function main(): Promise<void> {
   const options = parseOptions();
   if (!options) return;
+  const started = Date.now();
 
   const prepared = await prepareDatabase(options.databaseUrl, options.reseed);
-  const selected = workloads(prepared).filter((w) => !options.documents || options.documents.includes(w.document));
+  const keys: Keys = {
+    productIds: options.productLimit ? prepared.productIds.slice(0, options.productLimit) : prepared.productIds,
+    categoryIds: prepared.categoryIds,
+  };
+  const selected = workloads(keys).filter((w) => !options.documents || options.documents.includes(w.document));
   if (selected.length === 0) throw new Error(`--documents matched nothing: ${options.documents?.join(',')}`);
+  const mixed = mixedWorkload(prepared.productIds.slice(0, MIXED_PRODUCTS));
+  const selectedMode = (id: string) => options.modes.find((m) => m.id === id);
+
+  const keySpaces = new KeySpaces(options.redisUrl);
+  if (options.modes.some((m) => m.server !== 'off')) await keySpaces.check();
 
   // A hard bound on the whole run, whatever hangs.
-  const perWindow = options.durationSeconds + options.warmupSeconds + DRAIN_TIMEOUT_MS / 1000 + 5;
-  const budgetMs = (options.modes.length * (selected.length * perWindow + SERVER_START_TIMEOUT_MS / 1000) + 30) * 1000;
+  const windows = options.modes.reduce((n, m) => n + (m.start === 'mixed' ? 1 : selected.length), 0);
+  const perWindow = options.durationSeconds + options.warmupSeconds + PASS_CAP_SECONDS + (2 * DRAIN_TIMEOUT_MS) / 1000 + SERVER_START_TIMEOUT_MS / 1000;
+  const budgetMs = (windows * perWindow + 60) * 1000;
   const watchdog = setTimeout(() => {
     log(`giving up: the run exceeded its ${Math.round(budgetMs / 1000)} s budget`);
     for (const child of children) child.kill('SIGKILL');
@@ -417,14 +762,68 @@ async function main(): Promise<void> {
   watchdog.unref();
 
   const results: Measurement[] = [];
-  for (const mode of options.modes) {
-    log(`starting the server (${mode.label})`);
-    const server = await startServer(mode, options);
+  const withServer = async (kind: ServerKind, label: string, body: (server: ServerHandle) => Promise<void>) => {
+    log(`starting the server (${label})`);
+    const server = await startServer(kind, label, options, kind.caches ? keySpaces.fresh() : 'none');
     try {
-      for (const workload of selected) results.push(await measure(server, mode, workload, options));
+      await body(server);
     } finally {
       await server.stop();
     }
+  };
+
+  try {
+    // No cache: one process for every document, JIT warmed by timed load.
+    const off = selectedMode('off');
+    if (off) {
+      await withServer(SERVERS.off, off.label, async (server) => {
+        for (const workload of selected) {
+          await timedWarmup(server, off.label, workload, options);
+          results.push(await measure(server, off, workload, options));
+        }
+      });
+    }
+
+    // Our cache and the peer: per document, a fresh process and key space. Cold is measured from
+    // the first request; warm after one whole pass, and the timed warm-up unless the cold window
+    // ran first in the same process (then it is the start of the warming).
+    for (const [cold, warm] of [
+      [selectedMode('cold'), selectedMode('warm')],
+      [selectedMode('peer-cold'), selectedMode('peer-warm')],
+    ]) {
+      const any = cold ?? warm;
+      if (!any) continue;
+      for (const workload of selected) {
+        await withServer(SERVERS[any.server], `${any.server === 'ours' ? 'our cache' : 'peer'}, ${workload.document}`, async (server) => {
+          if (cold) results.push(await measure(server, cold, workload, options));
+          if (warm) {
+            const note = await warmingPass(server, warm.label, workload, options);
+            // After a cold window and the pass, the process's JIT is warm already.
+            if (!cold) await timedWarmup(server, warm.label, workload, options);
+            results.push(await measure(server, warm, workload, options, note));
+          }
+        });
+      }
+    }
+
+    // The mixed run, against our cache and the peer; prices are put back after each.
+    for (const mode of [selectedMode('mixed'), selectedMode('peer-mixed')]) {
+      if (!mode) continue;
+      const saved = await savePrices(options.databaseUrl, mixed.productIds);
+      try {
+        await withServer(SERVERS[mode.server], `mixed, ${mode.label}`, async (server) => {
+          results.push(await measureMixed(server, mode, mixed, saved.prices, options));
+        });
+      } finally {
+        await saved.restore();
+      }
+    }
+  } finally {
+    const deleted = await keySpaces.cleanUp().catch((error: unknown) => {
+      log(`could not delete the run's Redis keys: ${String(error)}`);
+      return 0;
+    });
+    if (deleted > 0) log(`deleted the ${deleted} Redis keys this run wrote`);
   }
   clearTimeout(watchdog);
 
@@ -440,18 +839,28 @@ async function main(): Promise<void> {
     warmupSeconds: options.warmupSeconds,
     poolMax: options.poolMax,
     database: new URL(options.databaseUrl).pathname.slice(1),
-    workloads: selected.map((w) => ({ document: w.document, description: w.description })),
+    l1MaxEntries: options.l1MaxEntries,
+    wallSeconds: (Date.now() - started) / 1000,
+    workloads: [
+      ...selected.map((w) => ({ document: w.document, description: w.description })),
+      ...(options.modes.some((m) => m.start === 'mixed') ? [{ document: 'mixed', description: mixed.description }] : []),
+    ],
   };
   const markdown = renderReport(info, results);
   mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${markdown}\n`);
   writeFileSync(options.out.replace(/\.md$/, '') + '.json', `${JSON.stringify({ info, results }, null, 2)}\n`);
   process.stdout.write(`${markdown}\n`);
-  log(`written to ${path.relative(process.cwd(), options.out)}`);
+  log(`written to ${path.relative(process.cwd(), options.out)} in ${Math.round(info.wallSeconds)} s`);
 
   const failed = results.filter((r) => r.errors > 0 || r.non2xx > 0);
   if (failed.length > 0) {
     log(`FAILED: ${failed.map((r) => `${r.document} (${r.mode})`).join(', ')} had errors; see the report`);
+    process.exitCode = 1;
+  }
+  const stale = results.filter((r) => r.server === 'ours' && (r.mixed?.staleReads ?? 0) > 0);
+  if (stale.length > 0) {
+    log(`FAILED: our cache served ${stale[0]!.mixed!.staleReads} stale reads in the mixed run`);
     process.exitCode = 1;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * What the machine did during a measured window, read from Linux's /proc: CPU time of the
- * PostgreSQL processes and of the whole machine. Best effort: elsewhere every figure is
+ * PostgreSQL processes, of Redis, and of the whole machine. Best effort: elsewhere every figure is
  * `undefined` and the report prints "n/a".
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -12,6 +12,8 @@ const CLOCK_TICKS = 100;
 export interface CpuSnapshot {
   /** CPU seconds (user + system) of each live `postgres` process, by pid. */
   postgres: Map<number, number> | undefined;
+  /** The same for `redis-server` processes. */
+  redis: Map<number, number> | undefined;
   /** Machine-wide busy and total CPU seconds, all cores together. */
   machine: { busy: number; total: number } | undefined;
 }
@@ -29,9 +31,10 @@ function processCpuSeconds(stat: string): { comm: string; seconds: number } | un
   return { comm: stat.slice(open + 1, close), seconds: (utime + stime) / CLOCK_TICKS };
 }
 
-function postgresCpu(): Map<number, number> | undefined {
+/** CPU seconds of the live processes named in `names`, by name, then pid. */
+function processesCpu(names: readonly string[]): Map<string, Map<number, number>> | undefined {
   try {
-    const result = new Map<number, number>();
+    const result = new Map<string, Map<number, number>>(names.map((name) => [name, new Map()]));
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       let stat: string;
@@ -41,9 +44,9 @@ function postgresCpu(): Map<number, number> | undefined {
         continue; // the process ended between readdir and read
       }
       const parsed = processCpuSeconds(stat);
-      if (parsed?.comm === 'postgres') result.set(Number(entry), parsed.seconds);
+      if (parsed && result.has(parsed.comm)) result.get(parsed.comm)!.set(Number(entry), parsed.seconds);
     }
-    return result.size > 0 ? result : undefined;
+    return result;
   } catch {
     return undefined;
   }
@@ -63,27 +66,34 @@ function machineCpu(): CpuSnapshot['machine'] {
 }
 
 export function cpuSnapshot(): CpuSnapshot {
-  return { postgres: postgresCpu(), machine: machineCpu() };
+  const processes = processesCpu(['postgres', 'redis-server']);
+  const nonEmpty = (map: Map<number, number> | undefined) => (map && map.size > 0 ? map : undefined);
+  return { postgres: nonEmpty(processes?.get('postgres')), redis: nonEmpty(processes?.get('redis-server')), machine: machineCpu() };
 }
 
 export interface CpuDelta {
   /** PostgreSQL CPU seconds in the window (processes that started inside it count from 0). */
   postgresSeconds: number | undefined;
+  /** Redis CPU seconds in the window (undefined when no local `redis-server` is visible). */
+  redisSeconds: number | undefined;
   /** Share of all cores that was busy, 0..1. */
   machineBusy: number | undefined;
 }
 
 export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): CpuDelta {
-  let postgresSeconds: number | undefined;
-  if (before.postgres && after.postgres) {
-    postgresSeconds = 0;
-    for (const [pid, seconds] of after.postgres) postgresSeconds += seconds - (before.postgres.get(pid) ?? 0);
-  }
+  const delta = (a: Map<number, number> | undefined, b: Map<number, number> | undefined) => {
+    if (!a || !b) return undefined;
+    let seconds = 0;
+    for (const [pid, value] of b) seconds += value - (a.get(pid) ?? 0);
+    return seconds;
+  };
+  const postgresSeconds = delta(before.postgres, after.postgres);
+  const redisSeconds = delta(before.redis, after.redis);
   let machineBusy: number | undefined;
   if (before.machine && after.machine && after.machine.total > before.machine.total) {
     machineBusy = (after.machine.busy - before.machine.busy) / (after.machine.total - before.machine.total);
   }
-  return { postgresSeconds, machineBusy };
+  return { postgresSeconds, redisSeconds, machineBusy };
 }
 
 export function machineDescription(): { cpus: number; cpuModel: string; memoryGiB: number } {

@@ -122,7 +122,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: testDb.url,
-    ...(options.redis ? { REDIS_URL: TEST_REDIS_URL, CACHE_KEY_PREFIX: `t${randomBytes(4).toString('hex')}` } : {}),
+    ...(options.redis
+      ? {
+          REDIS_URL: TEST_REDIS_URL,
+          CACHE_KEY_PREFIX: `t${randomBytes(4).toString('hex')}`,
+          // Writes wait for every instance's acknowledgement; on a loaded test machine the
+          // production default (500 ms) could pass before a busy instance answers.
+          CACHE_ACK_TIMEOUT_MS: '5000',
+        }
+      : {}),
     ...options.config,
   };
   const database = await createDatabase({ clientUrl: testDb.url, entities, poolMax: 5 });
