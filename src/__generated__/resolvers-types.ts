@@ -27,7 +27,11 @@ export type AddReviewInput = {
 
 /** Who may share a cached entry. */
 export type CacheScope =
-  /** One entry per signed-in user; never served to anyone else or to an anonymous request. */
+  /**
+   * One entry per signed-in user; never served to anyone else or to an anonymous request. Any
+   * field whose answer depends on who asks (an email only its owner may read) must be PRIVATE,
+   * or a whole response holding it could be shared.
+   */
   | 'PRIVATE'
   /** One entry serves every caller. */
   | 'PUBLIC';

@@ -122,3 +122,30 @@ describe('HTTP caching', () => {
     expect(response.headers.get('cache-control') ?? '').not.toContain('public');
   });
 });
+
+describe('answers that depend on who asks', () => {
+  it('an author’s own email, read through a public path, is never served to anyone else', async () => {
+    // A product whose only review is user 12's, so the author may read the whole answer.
+    const admin = await a.login(1);
+    const created = await a.request(
+      'mutation { createProduct(input: { sku: "PRIV-1", name: "Private test", priceCents: 1, categoryId: "1" }) { id } }',
+      {},
+      { token: admin },
+    );
+    const id = created.body.data.createProduct.id;
+    const author = await a.login(12);
+    await a.request(benchDocument('add-review'), { productId: id, rating: 3, body: 'Mine.' }, { token: author });
+    const document = 'query ($id: ID!) { product(id: $id) { reviews(first: 5) { edges { node { author { id email } } } } } }';
+    const own = await a.request(document, { id }, { token: author });
+    expect(own.body.data.product.reviews.edges[0].node.author.email).toBe('user12@example.com');
+    await cacheOf(a).settled();
+    for (const instance of [a, b]) {
+      const anonymous = await instance.request(document, { id });
+      expect(JSON.stringify(anonymous.body)).not.toContain('user12@example.com');
+      expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const someoneElse = await instance.request(document, { id }, { token: await instance.login(13) });
+      expect(JSON.stringify(someoneElse.body)).not.toContain('user12@example.com');
+      expect(someoneElse.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+  });
+});
