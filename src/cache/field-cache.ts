@@ -185,10 +185,10 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
       const value = await run();
       try {
         const normalized = normalize(value, field.returnType, options.isEntity);
-        stored = cache.fill(
-          [{ key, value: normalized.data, tags: [...new Set([...checkTags, ...normalized.tags])], lifetime: field.policy, checkTags }],
-          token,
-        );
+        // Filed under its list tags only: entities are stored as references, so a change to one
+        // rewrites its own entry, not every page that shows it (membership and order changes
+        // come through the list tags). Whole responses, which hold copies, carry entity tags.
+        stored = cache.fill([{ key, value: normalized.data, tags: checkTags, lifetime: field.policy, checkTags }], token);
         return { value, data: normalized.data };
       } catch (error) {
         if (!(error instanceof NotCacheableError)) throw error;

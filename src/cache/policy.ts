@@ -50,7 +50,7 @@ function check(coordinate: string, policy: CachePolicy): CachePolicy {
   }
   for (const tag of policy.tags) {
     for (const [, path] of tag.matchAll(TEMPLATE)) {
-      if (!/^(parent\.id|args(\.[A-Za-z_][A-Za-z0-9_]*)+)$/.test(path!)) {
+      if (!/^(parent\.id|args(\.[A-Za-z_][A-Za-z0-9_]*)+\??)$/.test(path!)) {
         throw new CachePolicyError(`@cached on ${coordinate}: tag "${tag}" uses {${path}}; use {parent.id} or {args.name...}.`);
       }
     }
@@ -102,18 +102,22 @@ export function readPolicyMap(schema: GraphQLSchema): PolicyMap {
 /**
  * Fills a tag template from the field's parent and arguments. Returns null when a placeholder
  * has no value (e.g. `{args.filter.categoryId}` on an unfiltered list): that tag does not apply.
+ * A placeholder ending in `?` only asks whether the value is there and inserts nothing, for
+ * tags that say "this list depends on a price filter" whatever its bounds.
  */
 export function expandTag(template: string, parentId: string | number | undefined, args: Record<string, unknown>): string | null {
   let missing = false;
-  const tag = template.replace(TEMPLATE, (_match, path: string) => {
+  const tag = template.replace(TEMPLATE, (_match, placeholder: string) => {
+    const presence = placeholder.endsWith('?');
+    const path = presence ? placeholder.slice(0, -1) : placeholder;
     let value: unknown;
     if (path === 'parent.id') value = parentId;
     else value = path.split('.').slice(1).reduce<unknown>((node, key) => (node == null ? undefined : (node as Record<string, unknown>)[key]), args);
-    if (value === undefined || value === null || typeof value === 'object') {
+    if (value === undefined || value === null || value === '' || (!presence && typeof value === 'object')) {
       missing = true;
       return '';
     }
-    return String(value);
+    return presence ? '' : String(value);
   });
   return missing ? null : tag;
 }

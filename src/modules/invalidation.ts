@@ -5,18 +5,25 @@
  */
 import type { DomainEvent } from '../events/domain-events';
 
-/** Product fields that decide where a product sits in a filtered or ordered list. */
-const LIST_SHAPING_FIELDS = new Set(['priceCents', 'name', 'description', 'category']);
+/**
+ * The list tags a change of each product field reaches: the lists ordered or filtered by it
+ * (see the `tags` of `Query.products` and `Category.products`). Category moves are handled by
+ * the categories' own tags; stock and timestamps order or filter nothing.
+ */
+const LISTS_SHAPED_BY: Record<string, readonly string[]> = {
+  priceCents: ['Product:list:order:PRICE_ASC', 'Product:list:order:PRICE_DESC', 'Product:list:price'],
+  name: ['Product:list:order:NAME_ASC', 'Product:list:text'],
+  description: ['Product:list:text'],
+};
 
 export function tagsForEvent(event: DomainEvent): string[] {
   switch (event.type) {
     case 'ProductCreated':
       return ['Product:list', `Category:${event.categoryId}:products`];
     case 'ProductUpdated': {
-      const tags = [`Product:${event.productId}`];
-      if (event.fields.some((field) => LIST_SHAPING_FIELDS.has(field))) tags.push('Product:list');
+      const tags = [`Product:${event.productId}`, ...event.fields.flatMap((field) => LISTS_SHAPED_BY[field] ?? [])];
       for (const categoryId of event.categoryIds) tags.push(`Category:${categoryId}:products`);
-      return tags;
+      return [...new Set(tags)];
     }
     case 'ReviewAdded':
       return [`Product:${event.productId}:reviews`];

@@ -170,3 +170,42 @@ describe('private data', () => {
     expect(keys.filter((k) => k.includes(':f:Query.me:')).every((k) => /:u\d+$/.test(k))).toBe(true);
   });
 });
+
+describe('what a price change drops, and what it keeps', () => {
+  const admin = () => a.login(1);
+  const setPrice = async (id: string, priceCents: number) => {
+    const response = await a.request(benchDocument('update-price'), { id, priceCents }, { token: await admin() });
+    expect(response.body.errors).toBeUndefined();
+  };
+
+  it('keeps the newest-first page (its ids did not change) and reloads only the product', async () => {
+    const page = '{ products(first: 10) { edges { node { id priceCents } } } }';
+    const first = (await b.request(page)).body.data.products.edges;
+    await settled(b);
+    const target = first[2].node.id;
+    await setPrice(target, 31337);
+    const statements: string[] = [];
+    const off = b.database.sql.onStatement((sql) => statements.push(sql));
+    const after = (await b.request(page)).body.data.products.edges;
+    off();
+    expect(after.map((e: any) => e.node.id)).toEqual(first.map((e: any) => e.node.id));
+    expect(after[2].node.priceCents).toBe(31337);
+    // One statement: the changed product. The page of ids came from the cache.
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatch(/from "product"/);
+  });
+
+  it('reorders lists sorted by price and fills lists filtered by price', async () => {
+    const cheapest = '{ products(first: 3, orderBy: PRICE_ASC) { edges { node { id priceCents } } } }';
+    const band = '{ products(first: 5, filter: { minPriceCents: 0, maxPriceCents: 1 }) { edges { node { id } } } }';
+    const before = (await b.request(cheapest)).body.data.products.edges;
+    expect((await b.request(band)).body.data.products.edges).toHaveLength(0);
+    await settled(b);
+    const mover = '150';
+    expect(before.map((e: any) => e.node.id)).not.toContain(mover);
+    await setPrice(mover, 1);
+    const after = (await b.request(cheapest)).body.data.products.edges;
+    expect(after[0].node).toEqual({ id: mover, priceCents: 1 });
+    expect((await b.request(band)).body.data.products.edges.map((e: any) => e.node.id)).toEqual([mover]);
+  });
+});

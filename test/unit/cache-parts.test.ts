@@ -105,5 +105,8 @@ describe('policies', () => {
     expect(expandTag('Product:{parent.id}:reviews', 42, {})).toBe('Product:42:reviews');
     expect(expandTag('Category:{args.filter.categoryId}:products', undefined, { filter: { categoryId: '7' } })).toBe('Category:7:products');
     expect(expandTag('Category:{args.filter.categoryId}:products', undefined, {})).toBeNull();
+    // `?`: present or not, whatever the value.
+    expect(expandTag('Product:list:price{args.filter.minPriceCents?}', undefined, { filter: { minPriceCents: 0 } })).toBe('Product:list:price');
+    expect(expandTag('Product:list:price{args.filter.minPriceCents?}', undefined, { filter: {} })).toBeNull();
   });
 });
