@@ -59,6 +59,39 @@ interface ScriptedRedis extends Redis {
   cacheInvalidate(numKeys: number, ...args: (string | number)[]): Promise<number>;
 }
 
+/**
+ * Rejects when `promise` has not settled `ms` after the call. The timer's verdict waits for one
+ * more turn of the event loop (setImmediate runs after the I/O poll): when the process itself
+ * is busy, a reply that already sits in the socket is read first instead of being declared
+ * late. A timeout should say "Redis is slow", not "this process is".
+ */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      setImmediate(() => {
+        if (settled) return;
+        settled = true;
+        reject(new Error(`Redis ${what} took longer than ${ms} ms`));
+      });
+    }, ms);
+    promise.then(
+      (value) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
 export interface RedisStoreEvents {
   /** One per command sent (a batch counts once). */
   onRoundTrip?: (command: string) => void;
@@ -88,6 +121,8 @@ export class RedisStore {
     private readonly keys: KeySpace,
     private readonly breaker: CircuitBreaker,
     private readonly events: RedisStoreEvents = {},
+    /** Default 250. How long a call may take before it counts as failed. */
+    private readonly timeoutMs = 250,
   ) {
     redis.defineCommand('cacheFill', { lua: FILL_SCRIPT });
     redis.defineCommand('cacheInvalidate', { lua: INVALIDATE_SCRIPT });
@@ -103,7 +138,7 @@ export class RedisStore {
     if (!this.breaker.allows()) return undefined;
     this.events.onRoundTrip?.(operation);
     try {
-      const result = await call();
+      const result = await withTimeout(call(), this.timeoutMs, operation);
       this.breaker.success();
       return result;
     } catch (error) {
@@ -172,7 +207,7 @@ export class RedisStore {
     // Invalidation must not be skipped by an open circuit: try regardless, count the outcome.
     this.events.onRoundTrip?.('invalidate');
     try {
-      await this.redis.cacheInvalidate(keys.length, ...keys, VERSION_TTL_SECONDS);
+      await withTimeout(this.redis.cacheInvalidate(keys.length, ...keys, VERSION_TTL_SECONDS), this.timeoutMs, 'invalidate');
       this.breaker.success();
       return true;
     } catch (error) {

@@ -18,6 +18,8 @@ export interface TwoTierCacheOptions {
   /** The cache client (see `redis/clients.ts`); absent: L1 only. */
   redis?: Redis;
   l1?: L1Options;
+  /** Default 250. Milliseconds a Redis call may take before it counts as failed. */
+  redisTimeoutMs?: number;
   /** Default 0.1: up to 10% extra life, at random, per Redis entry. */
   jitterRatio?: number;
   breaker?: CircuitBreakerOptions;
@@ -80,7 +82,7 @@ export class TwoTierCache {
             this.observer.error(operation);
             options.onRedisError?.(operation, error);
           },
-        })
+        }, options.redisTimeoutMs)
       : undefined;
   }
 

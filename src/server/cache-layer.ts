@@ -71,7 +71,12 @@ export async function createCacheLayer(options: {
   let lastErrorLog = 0;
 
   if (config.redisUrl) {
-    client = createCacheClient({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, connectionName: 'storefront:cache' });
+    client = createCacheClient({
+      url: config.redisUrl,
+      // The cache times its calls itself (see withTimeout); the client's own timeout is a backstop.
+      commandTimeoutMs: Math.max(config.redisCommandTimeoutMs * 10, 2000),
+      connectionName: 'storefront:cache',
+    });
     subscriber = createSubscriberClient({ url: config.redisUrl, connectionName: 'storefront:invalidation' });
     await Promise.all([once(client, 'ready'), once(subscriber, 'ready')]).catch((error: unknown) => {
       logger.warn({ err: error }, 'cache: Redis is not answering yet; serving from the database until it does');
@@ -82,6 +87,7 @@ export async function createCacheLayer(options: {
   const cache = new TwoTierCache({
     keys,
     redis: client,
+    redisTimeoutMs: config.redisCommandTimeoutMs,
     observer: metrics.cacheObserver,
     l1: { maxEntries: config.cacheL1MaxEntries, maxTtlMs: config.cacheL1MaxTtlMs },
     breaker: {
