@@ -1,6 +1,7 @@
 /**
  * Turns a run's measurements into the markdown written to bench/results/latest.md.
  */
+import { PEER_MAX_AGE_SECONDS } from './peer';
 
 /** The mixed run's own figures (client side). */
 export interface MixedFigures {
@@ -131,7 +132,7 @@ export function renderReport(info: RunInfo, results: Measurement[]): string {
     `- commit: ${info.commit}`,
     `- load: autocannon, ${info.connections} connections, ${info.durationSeconds} s measured per window; server NODE_ENV=production, database pool ${info.poolMax}, database \`${info.database}\` (bench dataset)`,
     `- cache off: CACHE_ENABLED=false, ${info.warmupSeconds} s warm-up per document. cold: our cache, a fresh process and key prefix per document, measured from its first request. warm: then, in the same process, one whole pass over the document's distinct requests (the catalog's 51 pages, every product page), then the window (run without cold, the pass is followed by ${info.warmupSeconds} s of warm-up). Our cache runs with L1 ${info.l1MaxEntries === undefined ? 'at the app’s defaults (CACHE_L1_MAX_ENTRIES, CACHE_L1_MAX_TTL_MS)' : `max ${info.l1MaxEntries} entries (CACHE_L1_MAX_ENTRIES)`} and Redis as L2`,
-    '- peer: the same app, schema and data with CACHE_ENABLED=false plus `@apollo/server-plugin-response-cache` on Redis (`@apollo/utils.keyvadapter` + `keyv` + `@keyv/redis`) and `ApolloServerPluginCacheControl({ defaultMaxAge: 60 })`; cold and warm as for ours, with a fresh Keyv namespace per document',
+    `- peer: the same app, schema and data with CACHE_ENABLED=false plus \`@apollo/server-plugin-response-cache\` on Redis (\`@apollo/utils.keyvadapter\` + \`keyv\` + \`@keyv/redis\`) and \`ApolloServerPluginCacheControl({ defaultMaxAge: ${PEER_MAX_AGE_SECONDS} })\` (no invalidation); cold and warm as for ours, with a fresh Keyv namespace per document`,
     '',
   );
 
@@ -164,8 +165,15 @@ export function renderReport(info: RunInfo, results: Measurement[]): string {
       'until it was back.',
     '',
   );
-  const notes = results.filter((r) => r.startNote);
-  for (const r of notes) out.push(`- ${r.document} (${r.mode}): ${r.startNote}`);
+  const notes: string[] = [];
+  for (const r of results) {
+    if (r.startNote) notes.push(`- ${r.document} (${r.mode}): ${r.startNote}`);
+    // A warm window should find nearly everything: if not, its figures are not "warm".
+    if ((r.modeId === 'warm' || r.modeId === 'peer-warm') && r.hitRatio !== undefined && r.hitRatio < 0.99) {
+      notes.push(`- ${r.document} (${r.mode}): **not warm**: hit ratio ${precisePercent(r.hitRatio)} (expired or evicted entries, or Redis errors during the pass)`);
+    }
+  }
+  out.push(...notes);
   if (notes.length > 0) out.push('');
 
   out.push('## Ratios', '');

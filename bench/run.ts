@@ -33,7 +33,7 @@ import { cpuDelta, cpuSnapshot, machineDescription } from './system';
 import { checkProductPage, mixedWorkload, readDocument, workloads, type Keys, type MixedWorkload, type Workload } from './workloads';
 
 const USAGE = `Usage: npm run bench -- [options]
-  --quick             3 s per window, 1 s warm-up, product pages over 1,000 products;
+  --quick             3 s per window, 1 s warm-up, product pages over 500 products;
                       writes bench/results/quick.md
   --duration <s>      measured seconds per window (default 8)
   --warmup <s>        timed warm-up seconds before each window but cold ones (default 2)
@@ -121,7 +121,7 @@ function parseOptions(): Options | undefined {
     modes: modes as Mode[],
     documents: values.documents?.split(',').map((d) => d.trim()),
     productLimit:
-      values.products !== undefined ? Math.round(positive('products', values.products, 0)) : values.quick ? 1000 : undefined,
+      values.products !== undefined ? Math.round(positive('products', values.products, 0)) : values.quick ? 500 : undefined,
     l1MaxEntries: values['l1-entries'] === undefined ? undefined : Math.round(positive('l1-entries', values['l1-entries'], 0)),
     reseed: values.reseed,
     out: path.resolve(values.out ?? path.join(RESULTS_DIR, values.quick ? 'quick.md' : 'latest.md')),
