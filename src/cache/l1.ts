@@ -16,11 +16,19 @@ export interface CacheEntry<T = unknown> {
 }
 
 export interface L1Options {
-  /** Default 10,000 entries. */
+  /** Default 100,000 entries. */
   maxEntries?: number;
+  /**
+   * Default 256 MiB. Bound on the entries' approximate size: a stored response counts its
+   * length, any other entry a flat estimate, so the bound costs no serialisation.
+   */
+  maxBytes?: number;
   /** Default 30,000 ms. The longest an entry stays in L1. */
   maxTtlMs?: number;
 }
+
+/** What a decoded entity or field entry costs in memory, roughly (measured on the catalog). */
+const ESTIMATED_ENTRY_BYTES = 1024;
 
 export class L1Cache {
   private readonly lru: LRUCache<string, CacheEntry>;
@@ -30,7 +38,9 @@ export class L1Cache {
   constructor(options: L1Options = {}) {
     this.maxTtlMs = options.maxTtlMs ?? 30_000;
     this.lru = new LRUCache<string, CacheEntry>({
-      max: options.maxEntries ?? 10_000,
+      max: options.maxEntries ?? 100_000,
+      maxSize: options.maxBytes ?? 256 * 1024 * 1024,
+      sizeCalculation: (entry) => (typeof entry.value === 'string' ? 2 * entry.value.length : ESTIMATED_ENTRY_BYTES),
       ttlAutopurge: false,
       dispose: (entry, key) => this.unindex(key, entry.tags),
     });

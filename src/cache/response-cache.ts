@@ -158,7 +158,9 @@ export function createResponseCache(options: ResponseCacheOptions) {
         if (scope) scope.responseLookup = { key, token };
         return next();
       }
-      res.status(200).type('application/json').send(entry.value);
+      // The stored bytes as they are: no re-encoding, none of Express's send() bookkeeping.
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(entry.value) });
+      res.end(entry.value);
     } catch {
       next();
     }

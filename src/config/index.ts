@@ -48,8 +48,10 @@ export interface Config {
   readonly cacheEnabled: boolean;
   /** `CACHE_KEY_PREFIX`; default `sf`. Namespaces every Redis key and channel of this deployment. */
   readonly cacheKeyPrefix: string;
-  /** `CACHE_L1_MAX_ENTRIES`; default 10000. Size of each instance's in-process cache. */
+  /** `CACHE_L1_MAX_ENTRIES`; default 100000. Entries in each instance's in-process cache. */
   readonly cacheL1MaxEntries: number;
+  /** `CACHE_L1_MAX_MB`; default 256. Approximate memory bound of the in-process cache. */
+  readonly cacheL1MaxMb: number;
   /** `CACHE_L1_MAX_TTL_MS`; default 30000. The longest an entry stays in the in-process cache. */
   readonly cacheL1MaxTtlMs: number;
   /** `REDIS_COMMAND_TIMEOUT_MS`; default 250. A slower cache call counts as a miss. */
@@ -151,7 +153,8 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: origins(env, 'CORS_ORIGINS'),
     cacheEnabled: flag(env, 'CACHE_ENABLED', true),
     cacheKeyPrefix: keyPrefix(env, 'CACHE_KEY_PREFIX', 'sf'),
-    cacheL1MaxEntries: integer(env, 'CACHE_L1_MAX_ENTRIES', 10_000, 0, 10_000_000),
+    cacheL1MaxEntries: integer(env, 'CACHE_L1_MAX_ENTRIES', 100_000, 1, 10_000_000),
+    cacheL1MaxMb: integer(env, 'CACHE_L1_MAX_MB', 256, 1, 65_536),
     cacheL1MaxTtlMs: integer(env, 'CACHE_L1_MAX_TTL_MS', 30_000, 0, 3_600_000),
     redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 250, 10, 60_000),
     cacheAckTimeoutMs: integer(env, 'CACHE_ACK_TIMEOUT_MS', 500, 10, 60_000),

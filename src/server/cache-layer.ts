@@ -89,7 +89,7 @@ export async function createCacheLayer(options: {
     redis: client,
     redisTimeoutMs: config.redisCommandTimeoutMs,
     observer: metrics.cacheObserver,
-    l1: { maxEntries: config.cacheL1MaxEntries, maxTtlMs: config.cacheL1MaxTtlMs },
+    l1: { maxEntries: config.cacheL1MaxEntries, maxBytes: config.cacheL1MaxMb * 1024 * 1024, maxTtlMs: config.cacheL1MaxTtlMs },
     breaker: {
       onStateChange: (state) => logger.warn({ state }, `cache: Redis circuit ${state}`),
     },

@@ -110,3 +110,15 @@ describe('policies', () => {
     expect(expandTag('Product:list:price{args.filter.minPriceCents?}', undefined, { filter: {} })).toBeNull();
   });
 });
+
+describe('L1 memory bound', () => {
+  it('counts stored responses by their length and evicts to stay under the bound', () => {
+    const l1 = new L1Cache({ maxBytes: 10_000 });
+    const response = (n: number) => ({ value: 'x'.repeat(n), tags: [], freshUntil: Date.now() + 10_000, staleUntil: Date.now() + 10_000 });
+    l1.set('a', response(2_000));
+    l1.set('b', response(2_000));
+    l1.set('c', response(2_000));
+    expect(l1.size).toBe(2);
+    expect(l1.get('a')).toBeUndefined();
+  });
+});
