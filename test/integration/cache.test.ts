@@ -209,3 +209,30 @@ describe('what a price change drops, and what it keeps', () => {
     expect((await b.request(band)).body.data.products.edges.map((e: any) => e.node.id)).toEqual([mover]);
   });
 });
+
+describe('moving a product to another category', () => {
+  it('takes it out of the old category’s cached list and into the new one’s, on every instance', async () => {
+    const admin = await a.login(1);
+    const list = (categoryId: string) =>
+      b.request('query ($c: ID!) { category(id: $c) { products(first: 100) { edges { node { id } } } } }', { c: categoryId });
+    const ids = async (categoryId: string) => (await list(categoryId)).body.data.category.products.edges.map((e: any) => e.node.id);
+    const product = a.dataset.products.find((p) => p.categoryId === 4)!;
+    const id = String(product.id);
+    expect(await ids('4')).toContain(id);
+    expect(await ids('5')).not.toContain(id);
+    await settled(b);
+
+    const refused = await a.request('mutation ($id: ID!) { updateProduct(id: $id, input: { categoryId: "9999" }) { id } }', { id }, { token: admin });
+    expect(refused.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.categoryId' });
+
+    const moved = await a.request(
+      'mutation ($id: ID!) { updateProduct(id: $id, input: { categoryId: "5" }) { id category { id } } }',
+      { id },
+      { token: admin },
+    );
+    expect(moved.body.data.updateProduct.category.id).toBe('5');
+    expect(a.events.at(-1)).toMatchObject({ type: 'ProductUpdated', productId: product.id, categoryIds: [4, 5] });
+    expect(await ids('4')).not.toContain(id);
+    expect(await ids('5')).toContain(id);
+  });
+});
