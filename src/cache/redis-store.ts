@@ -14,7 +14,12 @@ import type { CacheEntry } from './l1';
  * versions (a reader that loaded from the database before a write committed must not put the
  * old value back after the write's invalidation). Registers the key in each tag's set and
  * keeps the set alive at least as long as the entry.
- * KEYS: [entryKey, tagVersionKey..., tagSetKey...]; ARGV: [payload, ttlMs, checks, expected...]
+ *
+ * Two kinds of check: a tag's version equals what the lookup saw; or, for tags learnt only
+ * while computing (a whole response's), the tag was last invalidated no later than `since`
+ * (the invalidation counter the lookup saw).
+ * KEYS: [entryKey, tagVersionKey (equal)..., tagVersionKey (since)..., tagSetKey...]
+ * ARGV: [payload, ttlMs, checks, expected..., since, sinceChecks]
  */
 const FILL_SCRIPT = `
 local checks = tonumber(ARGV[3])
@@ -22,10 +27,15 @@ for i = 1, checks do
   local current = redis.call('GET', KEYS[1 + i]) or ''
   if current ~= ARGV[3 + i] then return 0 end
 end
+local since = tonumber(ARGV[4 + checks])
+local sinceChecks = tonumber(ARGV[5 + checks])
+for i = 1, sinceChecks do
+  if tonumber(redis.call('GET', KEYS[1 + checks + i]) or '0') > since then return 0 end
+end
 local ttlMs = tonumber(ARGV[2])
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ttlMs)
 local ttlS = math.ceil(ttlMs / 1000)
-for i = 2 + checks, #KEYS do
+for i = 2 + checks + sinceChecks, #KEYS do
   redis.call('SADD', KEYS[i], KEYS[1])
   if redis.call('TTL', KEYS[i]) < ttlS then redis.call('EXPIRE', KEYS[i], ttlS) end
 end
@@ -33,18 +43,17 @@ return 1
 `;
 
 /**
- * Invalidates tags: bumps each tag's version (so in-flight fills of old data are refused) and
- * the version of `*` (any tag: for entries whose tags are known only once computed), and
- * deletes every entry registered under each tag, then the set itself.
+ * Invalidates tags: moves the invalidation counter (the version of `*`) on, stamps each tag
+ * with it (so in-flight fills of old data are refused), and deletes every entry registered
+ * under each tag, then the set itself.
  * KEYS: [anyTagVersionKey, then tagVersionKey, tagSetKey pairs]; ARGV: [versionTtlSeconds]
  */
 const INVALIDATE_SCRIPT = `
 local deleted = 0
-redis.call('INCR', KEYS[1])
+local stamp = redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
 for i = 2, #KEYS, 2 do
-  redis.call('INCR', KEYS[i])
-  redis.call('EXPIRE', KEYS[i], tonumber(ARGV[1]))
+  redis.call('SET', KEYS[i], stamp, 'EX', tonumber(ARGV[1]))
   local members = redis.call('SMEMBERS', KEYS[i + 1])
   for j = 1, #members, 500 do
     deleted = deleted + redis.call('DEL', unpack(members, j, math.min(j + 499, #members)))
@@ -103,6 +112,8 @@ export interface FillRequest {
   entry: CacheEntry;
   /** Versions of tags read before the value was computed; a change since refuses the write. */
   expectedVersions?: ReadonlyMap<string, string>;
+  /** Tags that must not have been invalidated after the counter stood at `since`. */
+  notInvalidatedSince?: { since: string; tags: readonly string[] };
   /** Extra milliseconds of life so entries written together do not expire together. */
   jitterMs: number;
 }
@@ -178,12 +189,23 @@ export class RedisStore {
         requests.map((request) => {
           const ttlMs = request.entry.staleUntil - now + request.jitterMs;
           const checks = [...(request.expectedVersions ?? new Map<string, string>())];
+          const since = request.notInvalidatedSince ?? { since: '0', tags: [] };
           const keys = [
             request.key,
             ...checks.map(([tag]) => this.keys.tagVersion(tag)),
+            ...since.tags.map((tag) => this.keys.tagVersion(tag)),
             ...request.entry.tags.map((tag) => this.keys.tagSet(tag)),
           ];
-          return this.redis.cacheFill(keys.length, ...keys, encode(request.entry), Math.max(ttlMs, 1), checks.length, ...checks.map(([, v]) => v));
+          return this.redis.cacheFill(
+            keys.length,
+            ...keys,
+            encode(request.entry),
+            Math.max(ttlMs, 1),
+            checks.length,
+            ...checks.map(([, v]) => v),
+            since.since || '0',
+            since.tags.length,
+          );
         }),
       );
       return results.map((ok) => ok === 1);

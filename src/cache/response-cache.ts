@@ -211,8 +211,9 @@ export function createResponseCache(options: ResponseCacheOptions) {
                 value: JSON.stringify({ data }),
                 tags: [...scope.tags],
                 lifetime: { ttl: policy.ttl, staleWhileRevalidate: 0 },
-                // Tags are known only now; a write anywhere since the lookup refuses the fill.
-                checkTags: [ANY_TAG],
+                // Its tags are known only now: refused if any was invalidated after the lookup.
+                checkTags: [],
+                touchedTags: [...scope.tags],
               },
             ],
             token,

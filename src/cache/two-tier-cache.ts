@@ -52,8 +52,13 @@ export interface Fill {
   value: unknown;
   tags: readonly string[];
   lifetime: Lifetime;
-  /** Tags whose invalidation since the lookup makes this value suspect. */
+  /** Tags (read by the lookup) whose invalidation since the lookup makes this value suspect. */
   checkTags: readonly string[];
+  /**
+   * Tags learnt only while computing (a whole response's): refused if any was invalidated
+   * after the lookup, which must have read `ANY_TAG`.
+   */
+  touchedTags?: readonly string[];
 }
 
 export class TwoTierCache {
@@ -63,8 +68,12 @@ export class TwoTierCache {
   readonly counters = new CacheCounters();
   readonly observer: CacheObserver;
   private readonly jitterRatio: number;
-  /** Bumped on every invalidation seen here, so L1 fills of data loaded before it are refused. */
+  /**
+   * Per tag, the local invalidation count at its last invalidation seen here (`ANY_TAG`: the
+   * count itself), so L1 fills of data loaded before an invalidation are refused.
+   */
   private readonly localVersions = new Map<string, number>();
+  private invalidations = 0;
   /** Tags this instance failed to invalidate in Redis; L2 is not read until they are. */
   private readonly pending = new Set<string>();
   /** False while this instance may have missed invalidations (subscriber down): L1 is bypassed. */
@@ -197,7 +206,12 @@ export class TwoTierCache {
   }
 
   private async write(fills: readonly Fill[], token: FillToken, now: number): Promise<void> {
-    const accepted = fills.filter((fill) => fill.checkTags.every((tag) => (this.localVersions.get(tag) ?? 0) === (token.local.get(tag) ?? 0)));
+    const localSince = token.local.get(ANY_TAG) ?? 0;
+    const accepted = fills.filter(
+      (fill) =>
+        fill.checkTags.every((tag) => (this.localVersions.get(tag) ?? 0) === (token.local.get(tag) ?? 0)) &&
+        (fill.touchedTags ?? []).every((tag) => (this.localVersions.get(tag) ?? 0) <= localSince),
+    );
     if (accepted.length === 0) return;
     const made = accepted.map((fill) => ({
       fill,
@@ -222,6 +236,7 @@ export class TwoTierCache {
         key: fill.key,
         entry,
         expectedVersions: new Map(fill.checkTags.map((tag) => [tag, remote.get(tag) ?? ''])),
+        notInvalidatedSince: fill.touchedTags && { since: remote.get(ANY_TAG) ?? '', tags: fill.touchedTags },
         jitterMs: Math.floor(Math.random() * this.jitterRatio * fill.lifetime.ttl * 1000),
       })),
       now,
@@ -244,7 +259,8 @@ export class TwoTierCache {
 
   /** Drops `tags` from L1 only: what another instance's invalidation asks of this one. */
   dropLocal(tags: readonly string[]): number {
-    for (const tag of [...tags, ANY_TAG]) this.localVersions.set(tag, (this.localVersions.get(tag) ?? 0) + 1);
+    this.invalidations += 1;
+    for (const tag of [...tags, ANY_TAG]) this.localVersions.set(tag, this.invalidations);
     return this.l1.invalidate(tags);
   }
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { InvalidationChannel } from '../../src/cache/invalidation-channel';
 import { KeySpace } from '../../src/cache/keys';
+import { ANY_TAG } from '../../src/cache/redis-store';
 import { TwoTierCache } from '../../src/cache/two-tier-cache';
 import { createCacheClient, createSubscriberClient } from '../../src/redis/clients';
 import { benchDocument } from '../helpers/documents';
@@ -59,6 +60,29 @@ describe('a read overtaken by a write', () => {
     const fresh = await reader.lookup('Product', [key], ['Product:1']);
     await reader.fill([{ key, value: { price: 'new' }, tags: ['Product:1'], lifetime, checkTags: ['Product:1'] }], fresh.token);
     expect(JSON.parse((await redis.get(key))!).v).toEqual({ price: 'new' });
+  });
+});
+
+describe('a whole response, whose tags are known only once computed', () => {
+  it('is stored despite writes to other things meanwhile, and refused after a write to what it holds', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const reader = newCache(prefix);
+    const writer = newCache(prefix);
+    await until(() => reader.store!.client.status === 'ready' && writer.store!.client.status === 'ready');
+    const fill = (key: string) => ({ key, value: 'bytes', tags: ['Product:1'], lifetime, checkTags: [], touchedTags: ['Product:1'] });
+
+    const unrelated = reader.keys.response('a');
+    const first = await reader.lookup('response', [unrelated], [ANY_TAG]);
+    await writer.invalidate(['Product:99']);
+    await reader.fill([fill(unrelated)], first.token);
+    expect(await redis.get(unrelated)).not.toBeNull();
+
+    const overtaken = reader.keys.response('b');
+    const second = await reader.lookup('response', [overtaken], [ANY_TAG]);
+    await writer.invalidate(['Product:1']);
+    await reader.fill([fill(overtaken)], second.token);
+    expect(await redis.get(overtaken)).toBeNull();
+    expect(reader.peek(overtaken)).toBeUndefined();
   });
 });
 
