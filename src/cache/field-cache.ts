@@ -2,7 +2,7 @@
  * Per-resolver caching. When the schema is built, each field that carries `@cached` gets its
  * resolver wrapped; no other field pays anything. A wrapped field looks its key up (batched
  * with every other cached field resolved in the same tick: one MGET), and on a miss runs the
- * resolver and stores the normalized result with its tags.
+ * resolver and stores the normalized result under its list tags.
  */
 import DataLoader from 'dataloader';
 import {
@@ -144,15 +144,15 @@ export function upFrontTags(field: WrappedField, parentId: string | number | und
   return tags;
 }
 
+/** How long a cold root field's lock lasts, and how long other instances wait on it. */
+const LOCK_MS = 2000;
+const LOCK_WAIT_MS = 1000;
+
 /**
  * Probabilistic early expiration ("XFetch"): a hit close to its expiry refreshes early with a
  * probability that rises as expiry nears, so a hot key is recomputed by one caller before it
  * expires instead of by every caller after. `delta` stands for the cost of a recompute.
  */
-/** How long a cold root field's lock lasts, and how long other instances wait on it. */
-const LOCK_MS = 2000;
-const LOCK_WAIT_MS = 1000;
-
 function refreshEarly(freshUntil: number, ttlSeconds: number, now: number): boolean {
   const delta = Math.min(ttlSeconds * 20, 1000);
   return now - delta * Math.log(Math.random()) >= freshUntil;
@@ -184,12 +184,12 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
       }
       const value = await run();
       try {
-        const normalized = normalize(value, field.returnType, options.isEntity);
+        const data = normalize(value, field.returnType, options.isEntity);
         // Filed under its list tags only: entities are stored as references, so a change to one
         // rewrites its own entry, not every page that shows it (membership and order changes
         // come through the list tags). Whole responses, which hold copies, carry entity tags.
-        stored = cache.fill([{ key, value: normalized.data, tags: checkTags, lifetime: field.policy, checkTags }], token);
-        return { value, data: normalized.data };
+        stored = cache.fill([{ key, value: data, tags: checkTags, lifetime: field.policy, checkTags }], token);
+        return { value, data };
       } catch (error) {
         if (!(error instanceof NotCacheableError)) throw error;
         return { value };

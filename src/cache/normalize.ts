@@ -1,8 +1,7 @@
 /**
  * Turns a resolver's result into what a field entry stores, guided by the field's GraphQL type:
  * entities become references (`{ "__ref": id }`), so one entity is stored once, by its loader,
- * and a price change rewrites one entry rather than every page showing the product. Each
- * reference also yields the entity's tag, which is how entries learn what they were built from.
+ * and a price change rewrites one entry rather than every page showing the product.
  */
 import {
   getNullableType,
@@ -12,14 +11,8 @@ import {
   isScalarType,
   type GraphQLOutputType,
 } from 'graphql';
-import { entityTag } from './keys';
 
 export class NotCacheableError extends Error {}
-
-export interface Normalized {
-  data: unknown;
-  tags: Set<string>;
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -30,8 +23,7 @@ function plain(value: unknown): Json | undefined {
 }
 
 /** `isEntity(typeName)`: the type has an entity loader, so it can be stored as a reference. */
-export function normalize(value: unknown, type: GraphQLOutputType, isEntity: (typeName: string) => boolean): Normalized {
-  const tags = new Set<string>();
+export function normalize(value: unknown, type: GraphQLOutputType, isEntity: (typeName: string) => boolean): unknown {
   const walk = (node: unknown, nodeType: GraphQLOutputType): Json => {
     if (node === null || node === undefined) return null;
     const nullable = getNullableType(nodeType);
@@ -46,11 +38,7 @@ export function normalize(value: unknown, type: GraphQLOutputType, isEntity: (ty
     }
     if (!isObjectType(nullable)) throw new NotCacheableError(`abstract type ${nullable.name}`);
     const record = node as Record<string, unknown>;
-    if (isEntity(nullable.name)) {
-      const id = record.id as string | number;
-      tags.add(entityTag(nullable.name, id));
-      return { __ref: id };
-    }
+    if (isEntity(nullable.name)) return { __ref: record.id as string | number };
     const fields = nullable.getFields();
     const out: { [key: string]: Json } = {};
     for (const [key, value] of Object.entries(record)) {
@@ -65,7 +53,7 @@ export function normalize(value: unknown, type: GraphQLOutputType, isEntity: (ty
     }
     return out;
   };
-  return { data: walk(value, type), tags };
+  return walk(value, type);
 }
 
 /**
