@@ -57,7 +57,12 @@ export class InvalidationChannel {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 500;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Subscribes. Resolves within `waitMs` even when Redis is away: until the subscription is
+   * in place this instance does not use its L1 (it could not hear invalidations), and it
+   * starts using it once subscribed. The cache must never keep the API from starting.
+   */
+  async start(waitMs = 2000): Promise<void> {
     const { subscriber, cache } = this.options;
     subscriber.on('message', (channel: string, payload: string) => this.onMessage(channel, payload));
     subscriber.on('close', () => {
@@ -78,8 +83,25 @@ export class InvalidationChannel {
           this.options.onEvent?.('subscriber-up');
         });
     });
-    await subscriber.subscribe(this.invalidateChannel, this.ackChannel);
     this.started = true;
+    const subscribed = subscriber.subscribe(this.invalidateChannel, this.ackChannel).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([
+      subscribed,
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), waitMs))),
+    ]).catch(() => false);
+    clearTimeout(timer);
+    if (inTime) return;
+    cache.distrustL1();
+    this.options.onEvent?.('subscriber-down');
+    subscribed.then(
+      () => {
+        if (!this.started || cache.isL1Trusted) return;
+        cache.trustL1();
+        this.options.onEvent?.('subscriber-up');
+      },
+      () => undefined,
+    );
   }
 
   /**

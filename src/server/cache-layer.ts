@@ -113,10 +113,7 @@ export async function createCacheLayer(options: {
         if (event !== 'published' && event !== 'received') logger.warn({ event, detail }, `cache: invalidation ${event}`);
       },
     });
-    await channel.start().catch((error: unknown) => {
-      logger.warn({ err: error }, 'cache: could not subscribe to invalidations; in-process cache off until it can');
-      cache.distrustL1();
-    });
+    await channel.start();
     logger.info({ prefix, generation: keys.generation }, 'cache: Redis (L2) behind an in-process LRU (L1), invalidation over pub/sub');
   } else {
     logger.info('cache: in-process LRU only (no REDIS_URL); fine for a single instance');
@@ -159,7 +156,8 @@ export async function createCacheLayer(options: {
 function once(client: Redis, event: string): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Redis not ${event} within 5 s`)), 5000);
+    // Short: a Redis that is away must not hold the API's start for long (it joins later).
+    const timer = setTimeout(() => reject(new Error(`Redis not ${event} within 1 s`)), 1000);
     client.once(event, () => {
       clearTimeout(timer);
       resolve();
