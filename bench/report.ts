@@ -2,6 +2,7 @@
  * Turns a run's measurements into the markdown written to bench/results/latest.md.
  */
 import { PEER_MAX_AGE_SECONDS } from './peer';
+import type { ServerStats } from './protocol';
 
 /** The mixed run's own figures (client side). */
 export interface MixedFigures {
@@ -17,7 +18,10 @@ export interface MixedFigures {
   staleReads: number;
 }
 
-export interface Measurement {
+/** The server's cache counters over the window, as protocol.ts defines them. */
+type CacheFigures = Pick<ServerStats, 'cacheHits' | 'cacheMisses' | 'cacheStale' | 'cacheL1Hits' | 'cacheErrors' | 'l1Resets'>;
+
+export interface Measurement extends CacheFigures {
   /** Mode id (`warm`) and row label (`warm`). */
   modeId: string;
   mode: string;
@@ -38,16 +42,6 @@ export interface Measurement {
   sqlPerRequest: number;
   /** null: the server cannot count them (see protocol.ts). */
   redisPerRequest: number | null;
-  /** Server-side cache lookups in the window (ours: per entity or field key; the peer: per response). */
-  cacheHits: number;
-  cacheMisses: number;
-  cacheStale: number;
-  /** Of the hits, those our cache answered from L1 (in process); 0 for the peer. */
-  cacheL1Hits: number;
-  /** Failed Redis calls in the window (timeouts included); each was answered without Redis. */
-  cacheErrors: number;
-  /** Times our cache emptied its L1 and stopped trusting it in the window. */
-  l1Resets: number;
   /** hits / (hits + misses); undefined without a cache. */
   hitRatio: number | undefined;
   /** Connection errors and timeouts, GraphQL `errors`, unparsable bodies, wrong data. */
