@@ -101,7 +101,6 @@ interface RequestShape {
   query?: unknown;
   operationName?: unknown;
   variables?: unknown;
-  extensions?: unknown;
 }
 
 export function createResponseCache(options: ResponseCacheOptions) {

@@ -78,6 +78,8 @@ export class TwoTierCache {
   private readonly pending = new Set<string>();
   /** False while this instance may have missed invalidations (subscriber down): L1 is bypassed. */
   private l1Trusted = true;
+  /** Fills and background refreshes under way (see `settled`). */
+  private readonly writes = new Set<Promise<void>>();
 
   constructor(private readonly options: TwoTierCacheOptions) {
     this.l1 = new L1Cache(options.l1);
@@ -129,24 +131,18 @@ export class TwoTierCache {
     let remote: Map<string, string> | undefined;
     if (missing.length > 0 && this.store && (await this.flushPending(false))) {
       const read = await this.store.read(missing.map((i) => keys[i]!), checkTags);
-      if (read) {
-        remote = read.versions;
-        read.entries.forEach((entry, j) => {
-          const i = missing[j]!;
-          if (usable(entry)) {
-            entries[i] = entry;
-            if (this.l1Trusted) this.l1.set(keys[i]!, entry, now);
-            this.observer.lookup(sourceOf(i), 'l2', outcome(entry));
-          } else this.observer.lookup(sourceOf(i), 'none', 'miss');
-        });
-        return { entries, token: { remote, local } };
-      }
+      remote = read?.versions;
+      read?.entries.forEach((entry, j) => {
+        const i = missing[j]!;
+        if (!usable(entry)) return;
+        entries[i] = entry;
+        if (this.l1Trusted) this.l1.set(keys[i]!, entry, now);
+        this.observer.lookup(sourceOf(i), 'l2', outcome(entry));
+      });
     }
     for (const i of missing) if (!entries[i]) this.observer.lookup(sourceOf(i), 'none', 'miss');
     return { entries, token: { remote, local } };
   }
-
-  private readonly writes = new Set<Promise<void>>();
 
   /**
    * Resolves when every fill and background refresh started so far has finished (tests and
@@ -175,8 +171,8 @@ export class TwoTierCache {
    * instance holds the lock (wait with `waitFor`), and true as well when Redis cannot say.
    */
   async claim(key: string, ttlMs: number): Promise<boolean> {
-    if (!this.store || !this.breaker.allows()) return true;
-    return (await this.store.lock(key, ttlMs)) ?? true;
+    // The store asks the circuit breaker itself (asking twice would spend a half-open probe).
+    return (await this.store?.lock(key, ttlMs)) ?? true;
   }
 
   release(key: string): Promise<void> {

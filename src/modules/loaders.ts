@@ -39,33 +39,24 @@ export interface LoaderFactoryOptions {
   onBatch?: (loader: string, size: number) => void;
 }
 
-/** GraphQL types that have an entity loader, and so can be cached as references. */
-export const ENTITY_TYPES = ['Product', 'Category', 'User', 'Review', 'Order'] as const;
-export type EntityTypeName = (typeof ENTITY_TYPES)[number];
+/** The entity of each GraphQL type that has an entity loader (and so is cached by reference). */
+const ENTITY_CLASSES = { Product, Category, User, Review, Order };
+export type EntityTypeName = keyof typeof ENTITY_CLASSES;
+export const ENTITY_TYPES = Object.keys(ENTITY_CLASSES) as EntityTypeName[];
+type EntityOf<T extends EntityTypeName> = InstanceType<(typeof ENTITY_CLASSES)[T]>;
 
 export function createLoaderFactory(options: LoaderFactoryOptions) {
   const { cache, policies, orm } = options;
-  /** Reports each database batch's size before running it. */
-  const measured =
-    <K, R>(loader: string, fetch: (keys: readonly K[]) => Promise<R>) =>
-    (keys: readonly K[]) => {
-      options.onBatch?.(loader, keys.length);
-      return fetch(keys);
-    };
   const metadata = orm.getMetadata();
   // Shared by every request: concurrent misses for one entity load it once per process.
   const inflight = new Map<string, Map<number, Promise<unknown>>>();
+  const cachedLoaders = new WeakSet<DataLoader<number, unknown>>();
+  const codecs = Object.fromEntries(
+    ENTITY_TYPES.map((type) => [type, createEntityCodec(metadata.get(ENTITY_CLASSES[type].name))]),
+  ) as { [T in EntityTypeName]: RowCodec<EntityOf<T>> };
 
-  /**
-   * Rows for a cached entity loader, read straight into plain records: what the cache stores
-   * and resolvers read anyway, without building ORM entities (the costliest part of a load).
-   */
-  const recordsByIds =
-    <R>(em: SqlEntityManager, codec: RowCodec<R>) =>
-    async (ids: readonly number[]): Promise<R[]> => {
-      const rows = await em.getConnection().execute<Record<string, unknown>[]>(`${codec.selectFrom} where "id" = any(?::int[])`, [intArray(ids)]);
-      return rows.map((row) => codec.fromRow(row));
-    };
+  /** Reports a database batch's size to the metrics. */
+  const batch = (loader: string, size: number) => options.onBatch?.(loader, size);
 
   function cachedOrPlain<R>(loader: {
     /** The cache's name for what is loaded, e.g. `Product`. */
@@ -77,22 +68,50 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
     codec: EntityCodec<R>;
     tagsOf?: (id: number) => string[];
     missing?: (id: number) => R;
-    /** With the cache on, load by reading these rows directly instead of `fetch`. */
-    rows?: (ids: readonly number[]) => Promise<readonly R[]>;
   }): DataLoader<number, R | null> {
     const policy = policies.types.get(loader.policyType ?? loader.typeName);
-    if (cache && policy && loader.rows) loader = { ...loader, fetch: loader.rows };
-    loader = { ...loader, fetch: measured(loader.typeName, loader.fetch) };
-    if (!cache || !policy) return createByKeyLoader({ fetch: loader.fetch, keyOf: loader.keyOf });
+    const fetch = (ids: readonly number[]) => {
+      batch(loader.typeName, ids.length);
+      return loader.fetch(ids);
+    };
+    if (!cache || !policy) return createByKeyLoader({ fetch, keyOf: loader.keyOf });
     if (!inflight.has(loader.typeName)) inflight.set(loader.typeName, new Map());
     const cached = createCachedByKeyLoader<R>({
       ...loader,
+      fetch,
       cache,
       lifetime: policy,
       inflight: inflight.get(loader.typeName) as Map<number, Promise<R | null>>,
     });
     cachedLoaders.add(cached as DataLoader<number, unknown>);
     return cached;
+  }
+
+  /**
+   * An entity loader. Without the cache it loads ORM entities (`findByIds`); with it, it reads
+   * rows straight into plain records, which is what the cache stores and resolvers read anyway,
+   * without building ORM entities (the costliest part of a load).
+   */
+  function entityLoader<T extends EntityTypeName>(
+    em: SqlEntityManager,
+    typeName: T,
+    findByIds: (em: SqlEntityManager, ids: readonly number[]) => Promise<EntityOf<T>[]>,
+  ): DataLoader<number, EntityOf<T> | null> {
+    const codec = codecs[typeName] as RowCodec<EntityOf<T>>;
+    const cached = cache !== undefined && policies.types.has(typeName);
+    return cachedOrPlain<EntityOf<T>>({
+      typeName,
+      fetch: cached
+        ? async (ids) => {
+            const rows = await em
+              .getConnection()
+              .execute<Record<string, unknown>[]>(`${codec.selectFrom} where "id" = any(?::int[])`, [intArray(ids)]);
+            return rows.map((row) => codec.fromRow(row));
+          }
+        : (ids) => findByIds(em, ids),
+      keyOf: (row) => row.id,
+      codec,
+    });
   }
 
   /**
@@ -112,24 +131,23 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
     return loaded.filter((row): row is R => row !== null && !(row instanceof Error));
   }
 
-  const byId = (row: { id: number }) => row.id;
-  const cachedLoaders = new WeakSet<DataLoader<number, unknown>>();
-  const codecs = {
-    Product: createEntityCodec<Product>(metadata.get(Product.name)),
-    Category: createEntityCodec<Category>(metadata.get(Category.name)),
-    User: createEntityCodec<User>(metadata.get(User.name)),
-    Review: createEntityCodec<Review>(metadata.get(Review.name)),
-    Order: createEntityCodec<Order>(metadata.get(Order.name)),
-  };
-
   return function createLoaders(em: SqlEntityManager) {
+    const entities = {
+      Product: entityLoader(em, 'Product', findProductsByIds),
+      Category: entityLoader(em, 'Category', findCategoriesByIds),
+      User: entityLoader(em, 'User', findUsersByIds),
+      Review: entityLoader(em, 'Review', findReviewsByIds),
+      Order: entityLoader(em, 'Order', findOrdersByIds),
+    };
     return {
       adopt,
-      category: cachedOrPlain({ typeName: 'Category', fetch: (ids) => findCategoriesByIds(em, ids), rows: recordsByIds(em, codecs.Category), keyOf: byId, codec: codecs.Category }),
-      product: cachedOrPlain({ typeName: 'Product', fetch: (ids) => findProductsByIds(em, ids), rows: recordsByIds(em, codecs.Product), keyOf: byId, codec: codecs.Product }),
-      user: cachedOrPlain({ typeName: 'User', fetch: (ids) => findUsersByIds(em, ids), rows: recordsByIds(em, codecs.User), keyOf: byId, codec: codecs.User }),
-      review: cachedOrPlain({ typeName: 'Review', fetch: (ids) => findReviewsByIds(em, ids), rows: recordsByIds(em, codecs.Review), keyOf: byId, codec: codecs.Review }),
-      order: cachedOrPlain({ typeName: 'Order', fetch: (ids) => findOrdersByIds(em, ids), rows: recordsByIds(em, codecs.Order), keyOf: byId, codec: codecs.Order }),
+      /** The entity loaders by GraphQL type name, for rebuilding cached references. */
+      entities,
+      product: entities.Product,
+      category: entities.Category,
+      user: entities.User,
+      review: entities.Review,
+      order: entities.Order,
       // Review aggregates, cached like an entity of their own and dropped with the product's reviews.
       reviewStats: cachedOrPlain<ReviewStats>({
         typeName: 'ReviewStats',
@@ -142,43 +160,36 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
         missing: (id) => ({ productId: id, reviewCount: 0, averageRating: null }),
       }),
       reviewPage: createPagePerParentLoader({
-        fetch: (ids: readonly number[], limit, after: CursorKey | null) =>
-          measured('ReviewPage', (keys: readonly number[]) => findNewestReviews(em, keys, limit, after))(ids),
+        fetch: (ids: readonly number[], limit, after: CursorKey | null) => {
+          batch('ReviewPage', ids.length);
+          return findNewestReviews(em, ids, limit, after);
+        },
         parentOf: (review) => review.product.id,
         cursorKey,
       }),
       orderPage: createPagePerParentLoader({
-        fetch: (ids: readonly number[], limit, after: CursorKey | null) =>
-          measured('OrderPage', (keys: readonly number[]) => findNewestOrders(em, keys, limit, after))(ids),
+        fetch: (ids: readonly number[], limit, after: CursorKey | null) => {
+          batch('OrderPage', ids.length);
+          return findNewestOrders(em, ids, limit, after);
+        },
         parentOf: (order) => order.user.id,
         cursorKey,
       }),
       orderItems: createByForeignKeyLoader({
-        fetch: measured('OrderItems', (ids: readonly number[]) => findItemsOfOrders(em, ids)),
+        fetch: (ids: readonly number[]) => {
+          batch('OrderItems', ids.length);
+          return findItemsOfOrders(em, ids);
+        },
         keyOf: (item: OrderItem) => item.order.id,
       }),
     };
   };
-
 }
 
 export type Loaders = ReturnType<ReturnType<typeof createLoaderFactory>>;
 
 /** The request's loader for an entity type, for rebuilding cached references. */
 export function loadEntity(loaders: Loaders, typeName: string, id: string | number): Promise<unknown> {
-  const key = Number(id);
-  switch (typeName as EntityTypeName) {
-    case 'Product':
-      return loaders.product.load(key);
-    case 'Category':
-      return loaders.category.load(key);
-    case 'User':
-      return loaders.user.load(key);
-    case 'Review':
-      return loaders.review.load(key);
-    case 'Order':
-      return loaders.order.load(key);
-    default:
-      return Promise.reject(new Error(`No entity loader for ${typeName}`));
-  }
+  const loader = loaders.entities[typeName as EntityTypeName] as DataLoader<number, unknown> | undefined;
+  return loader ? loader.load(Number(id)) : Promise.reject(new Error(`No entity loader for ${typeName}`));
 }
