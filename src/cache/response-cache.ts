@@ -192,14 +192,15 @@ export function createResponseCache(options: ResponseCacheOptions) {
           return { http: { status: 200, headers: new Map() } as never, body: { kind: 'single', singleResult: JSON.parse(entry.value) } };
         },
         async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const { data, errors } = response.body.singleResult;
+          // Only complete answers are worth repeating, by us or by anyone else.
+          if (errors?.length || data == null) return;
           // Shared caches (CDNs) may keep a public GET answer as long as its shortest-lived field.
           if (request.http?.method === 'GET' && !policy.private) {
             response.http.headers.set('cache-control', `public, max-age=${policy.ttl}`);
           }
-          if (hit || !token || response.body.kind !== 'single') return;
-          const { data, errors } = response.body.singleResult;
-          // Only complete answers are worth repeating.
-          if (errors?.length || data == null) return;
+          if (hit || !token) return;
           const scope = currentRequestScope();
           if (!scope) return;
           // Not awaited: the answer leaves now; the entry follows in the background.

@@ -114,6 +114,15 @@ describe('HTTP caching', () => {
     expect(response.headers.get('cache-control')).toBe('public, max-age=3600');
   });
 
+  it('an answer with errors (a product that does not exist) gets no public hint', async () => {
+    const url = new URL(a.url);
+    url.searchParams.set('query', '{ product(id: "999999") { id name } }');
+    const response = await fetch(url, { headers: { 'apollo-require-preflight': 'true' } });
+    const body = (await response.json()) as any;
+    expect(body.errors[0].extensions.code).toBe('NOT_FOUND');
+    expect(response.headers.get('cache-control') ?? '').not.toContain('public');
+  });
+
   it('a private GET query gets no public hint', async () => {
     const token = await a.login(5);
     const url = new URL(a.url);
