@@ -30,6 +30,8 @@ export type InvalidationEvent = 'published' | 'received' | 'subscriber-down' | '
 
 interface Message {
   id: string;
+  /** The publishing instance: it counts its own receipt without an acknowledgement over Redis. */
+  from: string;
   tags: string[];
   /** Set by a purge: the key generation every instance moves to. */
   generation?: number;
@@ -110,7 +112,7 @@ export class InvalidationChannel {
    */
   async invalidate(tags: readonly string[]): Promise<InvalidationResult> {
     await this.options.cache.invalidate(tags);
-    return this.broadcast({ id: randomUUID(), tags: [...tags], deadline: Date.now() + this.ackTimeoutMs });
+    return this.broadcast({ id: randomUUID(), from: this.instanceId, tags: [...tags], deadline: Date.now() + this.ackTimeoutMs });
   }
 
   /**
@@ -121,7 +123,13 @@ export class InvalidationChannel {
     const { cache, publisher } = this.options;
     const generation = await publisher.incr(cache.keys.generationKey);
     cache.purgeLocal(generation);
-    const result = await this.broadcast({ id: randomUUID(), tags: [], generation, deadline: Date.now() + this.ackTimeoutMs });
+    const result = await this.broadcast({
+      id: randomUUID(),
+      from: this.instanceId,
+      tags: [],
+      generation,
+      deadline: Date.now() + this.ackTimeoutMs,
+    });
     return { ...result, generation };
   }
 
@@ -158,11 +166,7 @@ export class InvalidationChannel {
       return; // Not ours to understand; dropping it is the only safe thing.
     }
     if (channel === this.ackChannel) {
-      const wait = this.waiting.get((parsed as { id?: string }).id ?? '');
-      if (wait) {
-        wait.got += 1;
-        if (wait.got >= wait.needed) wait.done();
-      }
+      this.acknowledged((parsed as { id?: string }).id);
       return;
     }
     if (channel !== this.invalidateChannel) return;
@@ -176,9 +180,22 @@ export class InvalidationChannel {
       this.options.cache.l1.clear();
       this.options.onEvent?.('late', message.id);
     }
+    // Our own message came back through our subscriber: that is the receipt PUBLISH counted, so
+    // it is acknowledged here, without a round trip through Redis.
+    if (message.from === this.instanceId) {
+      this.acknowledged(message.id);
+      return;
+    }
     this.options.publisher.publish(this.ackChannel, JSON.stringify({ id: message.id, from: this.instanceId })).catch(() => {
       // The writer will time out and this instance has dropped the tags anyway.
     });
+  }
+
+  private acknowledged(id: string | undefined): void {
+    const wait = this.waiting.get(id ?? '');
+    if (!wait) return;
+    wait.got += 1;
+    if (wait.got >= wait.needed) wait.done();
   }
 
   async stop(): Promise<void> {

@@ -5,7 +5,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
-import cors from 'cors';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -27,6 +26,7 @@ import { requestStatsPlugin } from './request-stats-plugin';
 import { newRequestScope, withRequestScope } from '../cache/request-scope';
 import { createCacheLayer, type CacheLayer } from './cache-layer';
 import { createContextFactory } from './context';
+import { browserCors } from './cors';
 import { healthRoutes } from './health';
 import { bodyParseErrorHandler, requireJsonBody } from './http-errors';
 import type { Logger } from './logger';
@@ -119,7 +119,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.use(
     '/graphql',
     countPerRequest,
-    cors({ origin: [...config.corsOrigins], credentials: true }),
+    browserCors(config.corsOrigins),
     requireJsonBody,
     express.json({ limit: '1mb' }),
     bodyParseErrorHandler,

@@ -151,6 +151,22 @@ describe('invalidation across instances', () => {
     expect(await a.app.cacheLayer.invalidate(['Nothing:1'])).toEqual({ receivers: 2, acknowledged: 2 });
     expect(await b.app.cacheLayer.invalidate(['Nothing:2'])).toEqual({ receivers: 2, acknowledged: 2 });
   });
+
+  it('the writer counts its own receipt itself: one acknowledgement crosses Redis per other instance', async () => {
+    const listener = new Redis(TEST_REDIS_URL);
+    const acks: string[] = [];
+    try {
+      const ackChannel = `${a.app.cacheLayer.cache!.keys.prefix}:ack`;
+      listener.on('message', (_channel: string, payload: string) => acks.push(payload));
+      await listener.subscribe(ackChannel);
+      expect(await a.app.cacheLayer.invalidate(['Nothing:3'])).toEqual({ receivers: 2, acknowledged: 2 });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Only B acknowledged over Redis; A counted its own receipt.
+      expect(acks).toHaveLength(1);
+    } finally {
+      await listener.quit();
+    }
+  });
 });
 
 describe('private data', () => {
