@@ -13,7 +13,9 @@ export type DomainEvent =
       categoryIds: number[];
     }
   | { type: 'ReviewAdded'; reviewId: number; productId: number; authorId: number }
-  | { type: 'OrderPlaced'; orderId: number; userId: number; productIds: number[] };
+  | { type: 'OrderPlaced'; orderId: number; userId: number; productIds: number[] }
+  /** A signed-in session ended (sign-out); `sessionId` is the token's hash, never the token. */
+  | { type: 'SessionEnded'; sessionId: string };
 
 export type DomainEventType = DomainEvent['type'];
 export type DomainEventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

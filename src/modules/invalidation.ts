@@ -3,7 +3,9 @@
  * derived from their content, `<Type>:<id>:<field>` tags for relations, and `<Type>:list` for
  * root lists (see `cache/field-cache.ts`); this is the storefront's side of that contract.
  */
+import { entityTag } from '../cache/keys';
 import type { DomainEvent } from '../events/domain-events';
+import { SESSION_TYPE } from '../session/session-cache';
 
 /**
  * The list tags a change of each product field reaches: the lists ordered or filtered by it
@@ -29,5 +31,7 @@ export function tagsForEvent(event: DomainEvent): string[] {
       return [`Product:${event.productId}:reviews`];
     case 'OrderPlaced':
       return [`User:${event.userId}:orders`];
+    case 'SessionEnded':
+      return [entityTag(SESSION_TYPE, event.sessionId)];
   }
 }

@@ -25,6 +25,7 @@ import { createMetrics } from './metrics';
 import { requestStatsPlugin } from './request-stats-plugin';
 import { newRequestScope, withRequestScope } from '../cache/request-scope';
 import { createCacheLayer, type CacheLayer } from './cache-layer';
+import { createSessionResolver } from '../session/session-cache';
 import { createContextFactory } from './context';
 import { browserCors } from './cors';
 import { healthRoutes } from './health';
@@ -130,6 +131,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         events,
         config,
         createLoaders,
+        resolveSession: createSessionResolver({ cache: cacheLayer.cache }),
         cache: cacheLayer.cache,
         purgeCache: () => cacheLayer.purge(),
       }),

@@ -8,7 +8,8 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import type { Orm } from '../db/orm';
 import type { EventBus } from '../events/bus';
-import { resolveSession, tokenFromRequest } from '../session/sessions';
+import { tokenFromRequest } from '../session/sessions';
+import type { SessionResolver } from '../session/session-cache';
 import type { Context, Viewer } from '../modules/context';
 import { loadEntity, type Loaders } from '../modules/loaders';
 import { createFieldCacheRequest } from '../cache/field-cache';
@@ -22,6 +23,8 @@ export interface ContextFactoryOptions {
   events: EventBus;
   config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure'>;
   createLoaders: (em: SqlEntityManager) => Loaders;
+  /** Token -> signed-in user (through the cache when there is one). */
+  resolveSession: SessionResolver;
   cache: TwoTierCache | undefined;
   purgeCache: () => Promise<{ generation: number }>;
 }
@@ -34,7 +37,7 @@ export function createContextFactory(options: ContextFactoryOptions) {
     const token = tokenFromRequest(req.headers.authorization, cookies[SESSION_COOKIE]);
     let viewer: Viewer | null = null;
     if (token) {
-      const session = await resolveSession(em, token);
+      const session = await options.resolveSession(em, token);
       if (session) viewer = { userId: session.userId, role: session.role as UserRole };
     }
     const loaders = options.createLoaders(em);

@@ -27,19 +27,24 @@ export interface SessionUser {
   role: string;
 }
 
-/** The user behind a live token (one statement), or null for an unknown or expired token. */
-export async function resolveSession(em: SqlEntityManager, token: string): Promise<SessionUser | null> {
-  const rows = await em.getConnection().execute<{ user_id: number; role: string }[]>(
-    `select s.user_id, u.role from session s join app_user u on u.id = s.user_id
+/** The live session with this token hash (one statement), or null for an unknown or expired one. */
+export async function readSession(
+  em: SqlEntityManager,
+  id: string,
+): Promise<(SessionUser & { /** Epoch ms. */ expiresAt: number }) | null> {
+  const rows = await em.getConnection().execute<{ user_id: number; role: string; expires_at: Date }[]>(
+    `select s.user_id, u.role, s.expires_at from session s join app_user u on u.id = s.user_id
      where s.id = ? and s.expires_at > now()`,
-    [hashToken(token)],
+    [id],
   );
   const row = rows[0];
-  return row ? { userId: row.user_id, role: row.role } : null;
+  return row ? { userId: row.user_id, role: row.role, expiresAt: new Date(row.expires_at).getTime() } : null;
 }
 
-export async function endSession(em: SqlEntityManager, token: string): Promise<void> {
-  await em.nativeDelete(Session, { id: hashToken(token) });
+/** Deletes the session behind `token`; returns its id (the token's hash) if there was one. */
+export async function endSession(em: SqlEntityManager, token: string): Promise<string | null> {
+  const id = hashToken(token);
+  return (await em.nativeDelete(Session, { id })) > 0 ? id : null;
 }
 
 /** Reads the token from `Authorization: Bearer <token>`, or failing that from the cookie. */

@@ -1,7 +1,8 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { UnauthenticatedError } from '../../errors';
 import { decoyHash, verifyPassword } from '../../session/password';
-import { startSession, type StartedSession } from '../../session/sessions';
+import type { EventBus } from '../../events/bus';
+import { endSession, startSession, type StartedSession } from '../../session/sessions';
 import type { User } from './user.entity';
 import { findUserForLogin } from './user.repository';
 
@@ -20,4 +21,13 @@ export async function login(
   if (!user || !valid) throw new UnauthenticatedError(WRONG_CREDENTIALS);
   const session = await startSession(em, user.id, ttlSeconds);
   return { user, session };
+}
+
+/**
+ * Ends the session behind `token`, then (committed) announces it, so no instance's cache keeps
+ * accepting the token once this returns.
+ */
+export async function logout(em: SqlEntityManager, events: EventBus, token: string): Promise<void> {
+  const sessionId = await endSession(em, token);
+  if (sessionId) await events.publish({ type: 'SessionEnded', sessionId });
 }

@@ -1,10 +1,9 @@
 import type { Resolvers } from '../../__generated__/resolvers-types';
 import { ForbiddenError } from '../../errors';
-import { endSession } from '../../session/sessions';
 import { decodeCursor, newestKey, pageSize, toConnection } from '../common/connection';
 import type { Context } from '../context';
 import type { User } from './user.entity';
-import { login } from './auth.service';
+import { login, logout } from './auth.service';
 
 /** Email and orders are the user's own business: anyone else asking gets FORBIDDEN. */
 function requireSelf(user: User, context: Context, field: string): void {
@@ -25,7 +24,7 @@ export const userResolvers: Resolvers = {
     },
     logout: async (_parent, _args, context) => {
       const token = context.transport?.token;
-      if (token) await endSession(context.em, token);
+      if (token) await logout(context.em, context.events, token);
       context.transport?.clearSessionCookie();
       return true;
     },

@@ -1,0 +1,71 @@
+/**
+ * Resolves bearer tokens through the two-tier cache, so a signed-in request does not cost a
+ * PostgreSQL round trip once its session is known: L1, then Redis, then the `session` table.
+ *
+ * Signing out must still take effect everywhere before `logout` answers. The entry carries the
+ * tag `Session:<token hash>`; `logout` publishes `SessionEnded` after its DELETE commits, and the
+ * cache drops the tag on every instance the way it drops any write's tags (acknowledged, and a
+ * fill that raced the sign-out is refused). Expiry is checked on every read as well, and an
+ * entry never outlives its session. Unknown tokens are not cached, so guessing tokens cannot
+ * fill the cache, and a new session works at once.
+ *
+ * A user's role is kept with the session for the entry's lifetime (`ttlSeconds`); no operation
+ * changes roles today, and one that does must publish an event that ends the user's sessions.
+ */
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { entityTag } from '../cache/keys';
+import type { TwoTierCache } from '../cache/two-tier-cache';
+import { hashToken, readSession, type SessionUser } from './sessions';
+
+export interface SessionResolverOptions {
+  /** Absent (cache disabled): every request reads the table. */
+  cache: TwoTierCache | undefined;
+  /** Default 60. The longest a session is trusted from the cache before it is read again. */
+  ttlSeconds?: number;
+}
+
+/** The cache's name for sessions: keys `…:e:Session:<hash>`, tag `Session:<hash>`. */
+export const SESSION_TYPE = 'Session';
+
+interface CachedSession extends SessionUser {
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+export type SessionResolver = (em: SqlEntityManager, token: string) => Promise<SessionUser | null>;
+
+export function createSessionResolver(options: SessionResolverOptions): SessionResolver {
+  const { cache } = options;
+  const ttlSeconds = options.ttlSeconds ?? 60;
+  return async (em, token) => {
+    const id = hashToken(token);
+    if (!cache) return toUser(await readSession(em, id));
+    const key = cache.keys.entity(SESSION_TYPE, id);
+    const tags = [entityTag(SESSION_TYPE, id)];
+    const { entries, token: fillToken } = await cache.lookup(SESSION_TYPE, [key], tags);
+    const cached = entries[0]?.value as CachedSession | undefined;
+    if (cached && cached.expiresAt > Date.now()) return toUser(cached);
+    const session = await readSession(em, id);
+    if (!session) return null;
+    const secondsLeft = Math.floor((session.expiresAt - Date.now()) / 1000);
+    if (secondsLeft >= 1) {
+      void cache.fill(
+        [
+          {
+            key,
+            value: session,
+            tags,
+            lifetime: { ttl: Math.min(ttlSeconds, secondsLeft), staleWhileRevalidate: 0 },
+            checkTags: tags,
+          },
+        ],
+        fillToken,
+      );
+    }
+    return toUser(session);
+  };
+}
+
+function toUser(session: CachedSession | null): SessionUser | null {
+  return session && { userId: session.userId, role: session.role };
+}
