@@ -63,6 +63,8 @@ export interface Measurement extends CacheFigures {
   machineBusy: number | undefined;
   /** Only for the mixed run. */
   mixed?: MixedFigures;
+  /** Combined from several windows (combine.ts): each window's req/s, in the order measured. */
+  windowRates?: number[];
 }
 
 export interface RunInfo {
@@ -236,11 +238,23 @@ export function renderReport(info: RunInfo, results: Measurement[]): string {
       '"stale reads N of M": of the M reads sent after some update of their product had been ' +
         'acknowledged (the only ones that can be stale), N returned a price that an update acknowledged ' +
         'before the read was sent had already replaced (definition in bench/README.md). Updates: ' +
-        'acknowledged in the window (sent, if more). Each server starts with a fresh cache, warmed by the ' +
-        'reads alone (one pass over the 200 products, then the warm-up) before the window; prices are put ' +
-        'back in the database after each run.',
+        'acknowledged in the windows (sent, if more). Each server starts with a fresh cache, warmed by the ' +
+        'reads (one pass over the 200 products), then the mixed sequence itself for the warm-up, and has a database of its own (the ' +
+        'peer’s a copy of ours, so neither’s writes reach the other’s data behind its cache). Both stay up, ' +
+        `and they take turns: each is measured in ${mixed[0]!.windowRates?.length ?? 1} windows (${fixed(mixed[0]!.seconds, 0)} s in all), alternating A B B A…, so that a machine ` +
+        'that speeds up or slows down during the run weighs on both alike; the row adds the windows up ' +
+        '(p50: the windows’ median; p99: the worst window’s). Prices are put back afterwards.',
       '',
     );
+    const perWindow = mixed.filter((r) => r.windowRates && r.windowRates.length > 1);
+    if (perWindow.length > 0) {
+      out.push(
+        `Requests per second, window by window: ${perWindow
+          .map((r) => `${r.mode} ${r.windowRates!.map((rate) => fixed(rate, 0)).join(', ')}`)
+          .join('; ')}.`,
+        '',
+      );
+    }
     const ours = mixed.find((r) => r.server === 'ours');
     const peer = mixed.find((r) => r.server === 'peer');
     if (ours && peer) {

@@ -27,7 +27,8 @@ import { entities } from '../src/modules';
 import { hashPassword } from '../src/session/password';
 import { MODES, SERVERS, type Mode, type ServerKind } from './modes';
 import type { DriverMessage, ServerMessage, ServerStats } from './protocol';
-import { renderReport, type Measurement, type MixedFigures, type RunInfo } from './report';
+import { combineWindows } from './combine';
+import { renderReport, type Measurement, type RunInfo } from './report';
 import { StaleReadTracker } from './staleness';
 import { cpuDelta, cpuSnapshot, machineDescription } from './system';
 import { checkProductPage, mixedWorkload, readDocument, workloads, type Keys, type MixedWorkload, type Workload } from './workloads';
@@ -35,7 +36,8 @@ import { checkProductPage, mixedWorkload, readDocument, workloads, type Keys, ty
 const USAGE = `Usage: npm run bench -- [options]
   --quick             3 s per window, 1 s warm-up, product pages over 500 products;
                       writes bench/results/quick.md
-  --duration <s>      measured seconds per window (default 8)
+  --duration <s>      measured seconds per window (default 8; the mixed run measures
+                      each server twice that, in 4 windows, the servers taking turns)
   --warmup <s>        timed warm-up seconds before each window but cold ones (default 2)
   --connections <n>   concurrent connections (default 50)
   --modes <a,b>       modes to run (${MODES.map((m) => m.id).join(', ')}; default all)
@@ -59,6 +61,12 @@ const DRAIN_TIMEOUT_MS = 15_000;
 const PASS_CAP_SECONDS = 90;
 /** The mixed run's products: the first 200 (the issue's "95 % reads over 200 products"). */
 const MIXED_PRODUCTS = 200;
+/** Windows per server in the mixed run (the servers take turns; see measureMixedInterleaved). */
+const MIXED_ROUNDS = 4;
+/** The mixed run, the noisiest, measures each server for this many times `--duration` in all. */
+const MIXED_SECONDS_FACTOR = 2;
+/** The peer's copy of the bench database in the mixed run: `<database><suffix>`, dropped after. */
+const PEER_DATABASE_SUFFIX = '_peer';
 const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 
 interface Options {
@@ -190,6 +198,34 @@ async function prepareDatabase(url: string, reseed: boolean): Promise<PreparedDa
   } finally {
     await database.close();
   }
+}
+
+/**
+ * A copy of the database at `url` (CREATE DATABASE … TEMPLATE: a file copy, seconds for the
+ * bench dataset), replacing any left by an earlier run. Nothing may be connected to the original.
+ */
+async function copyDatabase(url: string, suffix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const source = new URL(url);
+  const name = decodeURIComponent(source.pathname.slice(1));
+  const copyName = `${name}${suffix}`;
+  if (!/^[a-z_][a-z0-9_]*$/.test(copyName)) throw new Error(`unexpected database name "${copyName}"`);
+  const adminUrl = new URL(url);
+  adminUrl.pathname = '/postgres';
+  const admin = async (sql: string) => {
+    const client = new Client({ connectionString: adminUrl.toString() });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  log(`copying ${name} to ${copyName} for the peer`);
+  await admin(`drop database if exists ${copyName}`);
+  await admin(`create database ${copyName} template ${name}`);
+  const copy = new URL(url);
+  copy.pathname = `/${copyName}`;
+  return { url: copy.toString(), drop: () => admin(`drop database if exists ${copyName}`) };
 }
 
 interface SavedPrices {
@@ -648,27 +684,48 @@ function mixedReads(mixed: MixedWorkload): Workload {
   };
 }
 
-async function measureMixed(
+/**
+ * One server's side of the mixed run: signed in, warmed, and its stale-read judge and operation
+ * sequence, which carry on from one of its windows to the next.
+ */
+interface MixedSide {
+  mode: Mode;
+  server: ServerHandle;
+  token: string;
+  tracker: StaleReadTracker;
+  /** The next operation of `mixedWorkload` this side sends. */
+  next: number;
+  note: string | undefined;
+  windows: Measurement[];
+}
+
+async function prepareMixedSide(
   server: ServerHandle,
   mode: Mode,
   mixed: MixedWorkload,
   seeded: ReadonlyMap<number, number>,
   options: Options,
-): Promise<Measurement> {
-  const token = await login(server.url);
-  const reads = mixedReads(mixed);
-  const note = await warmingPass(server, mode.label, reads, options);
-  await timedWarmup(server, mode.label, reads, options);
+): Promise<MixedSide> {
+  const side: MixedSide = { mode, server, token: await login(server.url), tracker: new StaleReadTracker(seeded), next: 0, note: undefined, windows: [] };
+  // The reads fill the cache; then the mixed sequence itself runs unmeasured, so the write
+  // path is as warm (JIT, pools) as the read path when the first window opens.
+  side.note = await warmingPass(server, mode.label, mixedReads(mixed), options);
+  if (options.warmupSeconds > 0) {
+    log(`mixed (${mode.label}): ${options.warmupSeconds} s warm-up`);
+    const { run } = await driveMixed(side, mixed, options.warmupSeconds, options);
+    if (run.errors > 0) throw new Error(`mixed (${mode.label}): the warm-up had errors: ${run.problems.join('; ')}`);
+  }
+  return side;
+}
 
-  const tracker = new StaleReadTracker(seeded);
-  let next = 0;
-  let readsDone = 0;
-  let updatesDone = 0;
-  const window = await openWindow(server, options, `mixed-${mode.id}`);
-  log(`mixed (${mode.label}): ${options.durationSeconds} s measured, ${options.connections} connections`);
-  const run = await drive(server.url, { seconds: options.durationSeconds }, options.connections, (sentAt) => {
-    const op = mixed.operation(next);
-    next += 1;
+/** Sends the side's next operations for `seconds`; counts what was answered right. */
+async function driveMixed(side: MixedSide, mixed: MixedWorkload, seconds: number, options: Options) {
+  const { tracker, token } = side;
+  let reads = 0;
+  let updates = 0;
+  const run = await drive(side.server.url, { seconds }, options.connections, (sentAt) => {
+    const op = mixed.operation(side.next);
+    side.next += 1;
     const id = String(op.productId);
     if (op.kind === 'update') {
       const update = tracker.updateSent(op.productId, op.priceCents, sentAt);
@@ -682,7 +739,7 @@ async function measureMixed(
           if (updated?.id !== id || updated?.priceCents !== op.priceCents) {
             return `update of ${id} to ${op.priceCents} answered ${JSON.stringify(updated)}`;
           }
-          updatesDone += 1;
+          updates += 1;
           tracker.updateAcked(update, arrivedAt);
           return undefined;
         },
@@ -695,7 +752,7 @@ async function measureMixed(
         if ('problem' in parsed) return parsed.problem;
         const wrong = checkProductPage(parsed.data, { id });
         if (wrong) return wrong;
-        readsDone += 1;
+        reads += 1;
         if (tracker.read(op.productId, sentAt, parsed.data.product.priceCents) === 'unknown-price') {
           return `product ${id} read with price ${parsed.data.product.priceCents}, which nothing wrote`;
         }
@@ -703,15 +760,41 @@ async function measureMixed(
       },
     };
   });
-  const measurement = await closeWindow(server, window, run, { mode, document: 'mixed', startNote: note });
-  const figures: MixedFigures = {
-    reads: readsDone,
-    updates: updatesDone,
-    updatesSent: tracker.updatesSent,
-    judgedReads: tracker.judged,
-    staleReads: tracker.stale,
-  };
-  return { ...measurement, mixed: figures };
+  return { run, reads, updates };
+}
+
+/** One measured window of the mixed run on one side; its figures join the side's others. */
+async function mixedWindow(side: MixedSide, mixed: MixedWorkload, seconds: number, options: Options): Promise<void> {
+  const { mode, server, tracker } = side;
+  const before = { sent: tracker.updatesSent, judged: tracker.judged, stale: tracker.stale };
+  const window = await openWindow(server, options, `mixed-${mode.id}-${side.windows.length + 1}`);
+  log(`mixed (${mode.label}): window ${side.windows.length + 1}, ${seconds} s measured, ${options.connections} connections`);
+  const { run, reads, updates } = await driveMixed(side, mixed, seconds, options);
+  const measurement = await closeWindow(server, window, run, { mode, document: 'mixed', startNote: side.note });
+  side.windows.push({
+    ...measurement,
+    mixed: {
+      reads,
+      updates,
+      updatesSent: tracker.updatesSent - before.sent,
+      judgedReads: tracker.judged - before.judged,
+      staleReads: tracker.stale - before.stale,
+    },
+  });
+}
+
+/**
+ * The mixed run: each server warmed, then measured in MIXED_ROUNDS windows, the servers taking
+ * turns (A B B A A B B A), so that a machine that speeds up or slows down during the run (a
+ * shared machine does, by 10 to 30 % from one minute to the next) weighs on both alike.
+ */
+async function measureMixedInterleaved(sides: MixedSide[], mixed: MixedWorkload, options: Options): Promise<Measurement[]> {
+  const seconds = (options.durationSeconds * MIXED_SECONDS_FACTOR) / MIXED_ROUNDS;
+  for (let round = 0; round < MIXED_ROUNDS; round += 1) {
+    const order = round % 2 === 0 ? sides : [...sides].reverse();
+    for (const side of order) await mixedWindow(side, mixed, seconds, options);
+  }
+  return sides.map((side) => combineWindows(side.windows));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -806,16 +889,30 @@ async function main(): Promise<void> {
       }
     }
 
-    // The mixed run, against our cache and the peer; prices are put back after each.
-    for (const mode of [selectedMode('mixed'), selectedMode('peer-mixed')]) {
-      if (!mode) continue;
-      const saved = await savePrices(options.databaseUrl, mixed.productIds);
+    // The mixed run, our cache and the peer taking turns. Each has a database of its own (the
+    // peer's a copy of ours), so neither's price changes reach the other's database behind its
+    // cache; prices are put back afterwards.
+    const mixedModes = [selectedMode('mixed'), selectedMode('peer-mixed')].filter((m): m is Mode => m !== undefined);
+    if (mixedModes.length > 0) {
+      const copy = mixedModes.length > 1 ? await copyDatabase(options.databaseUrl, PEER_DATABASE_SUFFIX) : undefined;
+      const servers: ServerHandle[] = [];
+      const restores: (() => Promise<void>)[] = [];
       try {
-        await withServer(SERVERS[mode.server], `mixed, ${mode.label}`, async (server) => {
-          results.push(await measureMixed(server, mode, mixed, saved.prices, options));
-        });
+        const sides: MixedSide[] = [];
+        for (const [i, mode] of mixedModes.entries()) {
+          const databaseUrl = i === 0 ? options.databaseUrl : copy!.url;
+          const saved = await savePrices(databaseUrl, mixed.productIds);
+          restores.push(saved.restore);
+          log(`starting the server (mixed, ${mode.label})`);
+          const server = await startServer(SERVERS[mode.server], `mixed, ${mode.label}`, { ...options, databaseUrl }, keySpaces.fresh());
+          servers.push(server);
+          sides.push(await prepareMixedSide(server, mode, mixed, saved.prices, options));
+        }
+        results.push(...(await measureMixedInterleaved(sides, mixed, options)));
       } finally {
-        await saved.restore();
+        for (const server of servers) await server.stop();
+        for (const restore of restores) await restore();
+        await copy?.drop();
       }
     }
   } finally {
