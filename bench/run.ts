@@ -222,7 +222,17 @@ async function copyDatabase(url: string, suffix: string): Promise<{ url: string;
   };
   log(`copying ${name} to ${copyName} for the peer`);
   await admin(`drop database if exists ${copyName}`);
-  await admin(`create database ${copyName} template ${name}`);
+  // The servers of the earlier modes have closed their pools, but PostgreSQL may still be ending
+  // those backends: "source database is being accessed by other users" (55006) for a moment.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await admin(`create database ${copyName} template ${name}`);
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '55006' || attempt === 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
   const copy = new URL(url);
   copy.pathname = `/${copyName}`;
   return { url: copy.toString(), drop: () => admin(`drop database if exists ${copyName}`) };
