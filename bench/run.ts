@@ -717,15 +717,19 @@ async function prepareMixedSide(
   options: Options,
 ): Promise<MixedSide> {
   const side: MixedSide = { mode, server, token: await login(server.url), tracker: new StaleReadTracker(seeded), next: 0, note: undefined, windows: [] };
-  // The reads fill the cache; then the mixed sequence itself runs unmeasured, so the write
-  // path is as warm (JIT, pools) as the read path when the first window opens.
   side.note = await warmingPass(server, mode.label, mixedReads(mixed), options);
-  if (options.warmupSeconds > 0) {
-    log(`mixed (${mode.label}): ${options.warmupSeconds} s warm-up`);
-    const { run } = await driveMixed(side, mixed, options.warmupSeconds, options);
-    if (run.errors > 0) throw new Error(`mixed (${mode.label}): the warm-up had errors: ${run.problems.join('; ')}`);
-  }
   return side;
+}
+
+/**
+ * The mixed sequence itself, unmeasured, so the write path is as warm (JIT, pools) as the read
+ * path when the side's first window opens.
+ */
+async function warmMixedSide(side: MixedSide, mixed: MixedWorkload, options: Options): Promise<void> {
+  if (options.warmupSeconds <= 0) return;
+  log(`mixed (${side.mode.label}): ${options.warmupSeconds} s warm-up`);
+  const { run } = await driveMixed(side, mixed, options.warmupSeconds, options);
+  if (run.errors > 0) throw new Error(`mixed (${side.mode.label}): the warm-up had errors: ${run.problems.join('; ')}`);
 }
 
 /** Sends the side's next operations for `seconds`; counts what was answered right. */
@@ -781,6 +785,11 @@ async function mixedWindow(side: MixedSide, mixed: MixedWorkload, seconds: numbe
   log(`mixed (${mode.label}): window ${side.windows.length + 1}, ${seconds} s measured, ${options.connections} connections`);
   const { run, reads, updates } = await driveMixed(side, mixed, seconds, options);
   const measurement = await closeWindow(server, window, run, { mode, document: 'mixed', startNote: side.note });
+  log(
+    `mixed (${mode.label}): window ${side.windows.length + 1}: ${measurement.requestsPerSecond.toFixed(0)} req/s, ` +
+      `p99 ${measurement.p99Ms} ms, SQL/req ${measurement.sqlPerRequest.toFixed(2)}, Redis/req ${measurement.redisPerRequest?.toFixed(2) ?? 'n/a'}, ` +
+      `server CPU ${measurement.serverCpuCores.toFixed(2)}, other CPU ${((measurement.machineBusy ?? 0) * 2 - measurement.serverCpuCores - (measurement.postgresCpuCores ?? 0) - (measurement.redisCpuCores ?? 0) - measurement.generatorCpuCores).toFixed(2)}`,
+  );
   side.windows.push({
     ...measurement,
     mixed: {
@@ -918,6 +927,8 @@ async function main(): Promise<void> {
           servers.push(server);
           sides.push(await prepareMixedSide(server, mode, mixed, saved.prices, options));
         }
+        // Warmed in reverse order, so the side measured first was warmed last, right before.
+        for (const side of [...sides].reverse()) await warmMixedSide(side, mixed, options);
         results.push(...(await measureMixedInterleaved(sides, mixed, options)));
       } finally {
         for (const server of servers) await server.stop();
