@@ -356,7 +356,7 @@ function startServer(kind: ServerKind, label: string, options: Options, keySpace
     DATABASE_POOL_MAX: String(poolMax),
     ...kind.env({ redisUrl: options.redisUrl, keySpace, l1MaxEntries: options.l1MaxEntries }),
   });
-  const execArgv = ['--import', 'tsx'];
+  const execArgv = ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [])];
   const child = fork(kind.entry, [], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   child.once('exit', () => children.delete(child));

@@ -172,19 +172,21 @@ export class InvalidationChannel {
     if (channel !== this.invalidateChannel) return;
     const message = parsed as Message;
     if (!Array.isArray(message.tags)) return;
+    this.options.onEvent?.('received');
+    // Our own message came back through our subscriber: that is the receipt PUBLISH counted, so
+    // it is acknowledged here, without a round trip through Redis. The tags were dropped here
+    // before publishing; dropping them again would refuse the fills of pages recomputed in
+    // between from fresh data, and every write would cost its pages twice.
+    if (message.from === this.instanceId) {
+      this.acknowledged(message.id);
+      return;
+    }
     if (typeof message.generation === 'number') this.options.cache.purgeLocal(message.generation);
     this.options.cache.dropLocal(message.tags);
-    this.options.onEvent?.('received');
     if (Date.now() > message.deadline) {
       // The writer stopped waiting for us; a reader may have been served stale meanwhile.
       this.options.cache.l1.clear();
       this.options.onEvent?.('late', message.id);
-    }
-    // Our own message came back through our subscriber: that is the receipt PUBLISH counted, so
-    // it is acknowledged here, without a round trip through Redis.
-    if (message.from === this.instanceId) {
-      this.acknowledged(message.id);
-      return;
     }
     this.options.publisher.publish(this.ackChannel, JSON.stringify({ id: message.id, from: this.instanceId })).catch(() => {
       // The writer will time out and this instance has dropped the tags anyway.

@@ -70,6 +70,11 @@ export class L1Cache {
     }
   }
 
+  /** Drops the entry under `key` if it is still `entry` (not replaced since). */
+  deleteIf(key: string, entry: CacheEntry): void {
+    if (this.lru.peek(key) === entry) this.lru.delete(key);
+  }
+
   /** Drops every entry carrying any of `tags`; returns how many went. */
   invalidate(tags: readonly string[]): number {
     let dropped = 0;

@@ -19,8 +19,11 @@ export interface RequestScope {
   stats: RequestStats;
   /** Tags of every cached entity and field this request read or computed. */
   tags: Set<string>;
-  /** A whole-response lookup already made for this request (so it is not made twice). */
-  responseLookup?: { key: string; token: FillToken };
+  /**
+   * A whole-response lookup already made for this request (so it is not made twice); `share`
+   * hands the computed response (or undefined: none to share) to requests waiting for it.
+   */
+  responseLookup?: { key: string; token: FillToken; share?: (json: string | undefined) => void };
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();

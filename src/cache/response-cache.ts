@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import {
   getNamedType,
   isObjectType,
@@ -132,6 +132,31 @@ export function createResponseCache(options: ResponseCacheOptions) {
     return cache.keys.response(digest, userId);
   };
 
+  /**
+   * Anonymous misses being computed in this process, by response key. A request that misses
+   * while the same response is under way waits for it instead of executing it again (a page
+   * dropped by a write is asked for by many at once). It is handed only a response that is still
+   * current (`TwoTierCache.isCurrent`), the test a fill passes; otherwise it executes itself.
+   */
+  const computing = new Map<string, Promise<string | undefined>>();
+
+  /** Registers this request as computing `key`; returns what to call with its response. */
+  const startComputing = (key: string, res: Response): ((json: string | undefined) => void) => {
+    let resolve!: (json: string | undefined) => void;
+    const shared = new Promise<string | undefined>((r) => (resolve = r));
+    computing.set(key, shared);
+    let done = false;
+    const share = (json: string | undefined) => {
+      if (done) return;
+      done = true;
+      if (computing.get(key) === shared) computing.delete(key);
+      resolve(json);
+    };
+    // Errors, aborted requests, anything that never reaches willSendResponse: nobody waits forever.
+    res.once('close', () => share(undefined));
+    return share;
+  };
+
   /** Express: answers anonymous POSTs for cached public responses with the stored bytes. */
   const fastPath: RequestHandler = async (req, res, next) => {
     const body = req.body as RequestShape | undefined;
@@ -150,16 +175,20 @@ export function createResponseCache(options: ResponseCacheOptions) {
     try {
       const key = keyFor(body, undefined);
       const { entries, token } = await cache.lookup('response', [key], [ANY_TAG]);
-      const entry = entries[0];
-      if (typeof entry?.value !== 'string') {
-        // Apollo takes it from here; the plugin reuses this lookup instead of repeating it.
-        const scope = currentRequestScope();
-        if (scope) scope.responseLookup = { key, token };
+      // A computation that finished while our lookup was on its way to Redis left its answer
+      // in L1, or is still registered: either way, no second computation.
+      const entry = entries[0] ?? cache.peek(key);
+      if (typeof entry?.value === 'string') return sendJson(res, entry.value);
+      const underWay = computing.get(key);
+      if (underWay) {
+        const json = await underWay;
+        if (json !== undefined) return sendJson(res, json);
         return next();
       }
-      // The stored bytes as they are: no re-encoding, none of Express's send() bookkeeping.
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(entry.value) });
-      res.end(entry.value);
+      // Apollo takes it from here; the plugin reuses this lookup instead of repeating it.
+      const scope = currentRequestScope();
+      if (scope) scope.responseLookup = { key, token, share: startComputing(key, res) };
+      return next();
     } catch {
       next();
     }
@@ -192,38 +221,42 @@ export function createResponseCache(options: ResponseCacheOptions) {
           return { http: { status: 200, headers: new Map() } as never, body: { kind: 'single', singleResult: JSON.parse(entry.value) } };
         },
         async willSendResponse({ response }) {
-          if (response.body.kind !== 'single') return;
+          const share = currentRequestScope()?.responseLookup?.share;
+          if (response.body.kind !== 'single') return share?.(undefined);
           const { data, errors } = response.body.singleResult;
           // Only complete answers are worth repeating, by us or by anyone else.
-          if (errors?.length || data == null) return;
+          if (errors?.length || data == null) return share?.(undefined);
           // Shared caches (CDNs) may keep a public GET answer as long as its shortest-lived field.
           if (request.http?.method === 'GET' && !policy.private) {
             response.http.headers.set('cache-control', `public, max-age=${policy.ttl}`);
           }
-          if (hit || !token) return;
+          if (hit || !token) return share?.(undefined);
           const scope = currentRequestScope();
-          if (!scope) return;
+          if (!scope) return share?.(undefined);
+          const fill = {
+            key,
+            value: JSON.stringify({ data }),
+            tags: [...scope.tags],
+            lifetime: { ttl: policy.ttl, staleWhileRevalidate: 0 },
+            // Its tags are known only now: refused if any was invalidated after the lookup.
+            checkTags: [],
+            touchedTags: [...scope.tags],
+          };
+          share?.(cache.isCurrent(token, fill) ? fill.value : undefined);
           // Not awaited: the answer leaves now; the entry follows in the background.
-          void cache.fill(
-            [
-              {
-                key,
-                value: JSON.stringify({ data }),
-                tags: [...scope.tags],
-                lifetime: { ttl: policy.ttl, staleWhileRevalidate: 0 },
-                // Its tags are known only now: refused if any was invalidated after the lookup.
-                checkTags: [],
-                touchedTags: [...scope.tags],
-              },
-            ],
-            token,
-          );
+          void cache.fill([fill], token);
         },
       };
     },
   });
 
   return { fastPath, plugin, policyFor };
+}
+
+/** Stored bytes as they are: no re-encoding, none of Express's send() bookkeeping. */
+function sendJson(res: Response, json: string): void {
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
+  res.end(json);
 }
 
 function acceptsJson(accept: string | undefined): boolean {

@@ -201,13 +201,20 @@ export class TwoTierCache {
     return entry && entry.freshUntil > now ? entry : undefined;
   }
 
-  private async write(fills: readonly Fill[], token: FillToken, now: number): Promise<void> {
+  /**
+   * Whether a value computed after the lookup that gave `token` is still current here: none of
+   * `checkTags` and `touchedTags` (see `Fill`) has been invalidated on this instance since.
+   */
+  isCurrent(token: FillToken, fill: Pick<Fill, 'checkTags' | 'touchedTags'>): boolean {
     const localSince = token.local.get(ANY_TAG) ?? 0;
-    const accepted = fills.filter(
-      (fill) =>
-        fill.checkTags.every((tag) => (this.localVersions.get(tag) ?? 0) === (token.local.get(tag) ?? 0)) &&
-        (fill.touchedTags ?? []).every((tag) => (this.localVersions.get(tag) ?? 0) <= localSince),
+    return (
+      fill.checkTags.every((tag) => (this.localVersions.get(tag) ?? 0) === (token.local.get(tag) ?? 0)) &&
+      (fill.touchedTags ?? []).every((tag) => (this.localVersions.get(tag) ?? 0) <= localSince)
     );
+  }
+
+  private async write(fills: readonly Fill[], token: FillToken, now: number): Promise<void> {
+    const accepted = fills.filter((fill) => this.isCurrent(token, fill));
     if (accepted.length === 0) return;
     const made = accepted.map((fill) => ({
       fill,
@@ -218,14 +225,13 @@ export class TwoTierCache {
         staleUntil: now + (fill.lifetime.ttl + fill.lifetime.staleWhileRevalidate) * 1000,
       },
     }));
-    const keepLocally = (list: typeof made) => {
-      if (this.l1Trusted) for (const { fill, entry } of list) this.l1.set(fill.key, entry, now);
-    };
+    // L1 at once: the check above is all L1 needs (an invalidation this instance acknowledged
+    // since the lookup would have failed it; one not yet heard of is not acknowledged, so no
+    // writer has answered yet). Waiting for Redis first left a gap, after the response had gone,
+    // in which the next reader missed and computed the same page again.
+    if (this.l1Trusted) for (const { fill, entry } of made) this.l1.set(fill.key, entry, now);
     // Without the versions Redis had before the load, a write could resurrect old data: skip L2.
-    if (!this.store || !token.remote || this.pending.size > 0) {
-      keepLocally(made);
-      return;
-    }
+    if (!this.store || !token.remote || this.pending.size > 0) return;
     const remote = token.remote;
     const written = await this.store.fill(
       made.map(({ fill, entry }) => ({
@@ -237,9 +243,10 @@ export class TwoTierCache {
       })),
       now,
     );
-    // What Redis refused was overtaken by a write (perhaps on another instance): L1 must not
-    // keep it either. If Redis was unreachable, the local version check above is all we have.
-    keepLocally(written ? made.filter((_, i) => written[i]) : made);
+    // What Redis refused was overtaken by a write on another instance whose message is still on
+    // its way here: drop it now rather than when the message comes. (Redis unreachable: the
+    // local check is all we have.)
+    if (written) made.forEach(({ fill, entry }, i) => written[i] || this.l1.deleteIf(fill.key, entry));
   }
 
   /**

@@ -52,14 +52,31 @@ describe('a read overtaken by a write', () => {
     const { token } = await reader.lookup('Product', [key], ['Product:1']);
     // ...meanwhile a write commits and invalidates...
     await writer.invalidate(['Product:1']);
-    // ...and the reader's old row arrives after it.
+    // ...and the reader's old row arrives after it. (The writer's message has not reached the
+    // reader, so its L1 takes the row at first; Redis refuses it, and L1 lets it go too.)
     await reader.fill([{ key, value: { price: 'old' }, tags: ['Product:1'], lifetime, checkTags: ['Product:1'] }], token);
     expect(await redis.get(key)).toBeNull();
+    expect(reader.peek(key)).toBeUndefined();
 
     // A reader that started after the write fills normally.
     const fresh = await reader.lookup('Product', [key], ['Product:1']);
     await reader.fill([{ key, value: { price: 'new' }, tags: ['Product:1'], lifetime, checkTags: ['Product:1'] }], fresh.token);
     expect(JSON.parse((await redis.get(key))!).v).toEqual({ price: 'new' });
+  });
+});
+
+describe('L1 and Redis', () => {
+  it('a fill is in L1 as soon as it is made, before Redis has answered', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const cache = newCache(prefix);
+    await until(() => cache.store!.client.status === 'ready');
+    const key = cache.keys.entity('Product', 2);
+    const { token } = await cache.lookup('Product', [key], ['Product:2']);
+    const written = cache.fill([{ key, value: { price: 1 }, tags: ['Product:2'], lifetime, checkTags: ['Product:2'] }], token);
+    expect(cache.peek(key)?.value).toEqual({ price: 1 });
+    expect(await redis.get(key)).toBeNull();
+    await written;
+    expect(JSON.parse((await redis.get(key))!).v).toEqual({ price: 1 });
   });
 });
 

@@ -152,17 +152,29 @@ describe('invalidation across instances', () => {
     expect(await b.app.cacheLayer.invalidate(['Nothing:2'])).toEqual({ receivers: 2, acknowledged: 2 });
   });
 
-  it('the writer counts its own receipt itself: one acknowledgement crosses Redis per other instance', async () => {
+  it('the writer counts its own receipt itself: one acknowledgement crosses Redis per other instance, one drop per instance', async () => {
     const listener = new Redis(TEST_REDIS_URL);
     const acks: string[] = [];
     try {
       const ackChannel = `${a.app.cacheLayer.cache!.keys.prefix}:ack`;
       listener.on('message', (_channel: string, payload: string) => acks.push(payload));
       await listener.subscribe(ackChannel);
+      const drops = new Map<TestInstance, number>();
+      for (const instance of [a, b]) {
+        const cache = instance.app.cacheLayer.cache!;
+        const dropLocal = cache.dropLocal.bind(cache);
+        cache.dropLocal = (tags) => {
+          if (tags.includes('Nothing:3')) drops.set(instance, (drops.get(instance) ?? 0) + 1);
+          return dropLocal(tags);
+        };
+      }
       expect(await a.app.cacheLayer.invalidate(['Nothing:3'])).toEqual({ receivers: 2, acknowledged: 2 });
       await new Promise((resolve) => setTimeout(resolve, 50));
       // Only B acknowledged over Redis; A counted its own receipt.
       expect(acks).toHaveLength(1);
+      // And A dropped the tags once, before publishing, not again when its own message came back.
+      expect(drops.get(a)).toBe(1);
+      expect(drops.get(b)).toBe(1);
     } finally {
       await listener.quit();
     }

@@ -48,6 +48,28 @@ describe('hits', () => {
   });
 });
 
+describe('misses', () => {
+  const lookups = (instance: TestInstance) => cacheOf(instance).counters.hits + cacheOf(instance).counters.misses;
+
+  it('concurrent anonymous misses for one page compute it once; the others are handed its answer', async () => {
+    const page = benchDocument('product-page');
+    // How many lookups one computation of the page makes, from an empty cache.
+    await a.app.cacheLayer.purge();
+    let before = lookups(a);
+    const single = await a.request(page, { id: '9' });
+    const perComputation = lookups(a) - before;
+    await cacheOf(a).settled();
+
+    await a.app.cacheLayer.purge();
+    before = lookups(a);
+    const many = await Promise.all(Array.from({ length: 20 }, () => a.request(page, { id: '9' })));
+    for (const response of many) expect(response.body.data).toEqual(single.body.data);
+    // One computation, plus one response lookup for each of the 19 others.
+    expect(lookups(a) - before).toBe(perComputation + 19);
+    await cacheOf(a).settled();
+  });
+});
+
 describe('writes', () => {
   it('a price change replaces every cached response showing the product, on every instance', async () => {
     const admin = await a.login(1);
