@@ -76,6 +76,12 @@ export class TwoTierCache {
   private invalidations = 0;
   /** Tags this instance failed to invalidate in Redis; L2 is not read until they are. */
   private readonly pending = new Set<string>();
+  /**
+   * The deletion of pending tags under way, if any. Callers that find one wait for it rather
+   * than send the same tags again: each repeat bumped the tags' versions once more (which
+   * refuses fills that did nothing wrong) and cost a round trip.
+   */
+  private flushing: Promise<boolean> | undefined;
   /** False while this instance may have missed invalidations (subscriber down): L1 is bypassed. */
   private l1Trusted = true;
   /** Fills and background refreshes under way (see `settled`). */
@@ -294,11 +300,19 @@ export class TwoTierCache {
 
   /** `force`: try even with the circuit open (a write owes it); else only when it allows. */
   private async flushPending(force: boolean): Promise<boolean> {
+    while (this.flushing) await this.flushing;
     if (this.pending.size === 0) return true;
     if (!force && !this.breaker.allows()) return false;
     const tags = [...this.pending];
-    if (!(await this.store!.invalidate(tags))) return false;
-    for (const tag of tags) this.pending.delete(tag);
-    return true;
+    const flush = this.store!.invalidate(tags).then((deleted) => {
+      if (deleted) for (const tag of tags) this.pending.delete(tag);
+      return deleted;
+    });
+    this.flushing = flush;
+    try {
+      return await flush;
+    } finally {
+      if (this.flushing === flush) this.flushing = undefined;
+    }
   }
 }

@@ -80,6 +80,25 @@ describe('L1 and Redis', () => {
   });
 });
 
+describe('invalidations', () => {
+  it('concurrent ones share round trips, and each still returns only once its tags are gone', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const cache = newCache(prefix);
+    await until(() => cache.store!.client.status === 'ready');
+    const tags = Array.from({ length: 10 }, (_, i) => `Product:${i}`);
+    const before = cache.counters.redisRoundTrips;
+    await Promise.all(
+      tags.map(async (tag) => {
+        await cache.invalidate([tag]);
+        // This tag's version has moved in Redis by the time its invalidation returns.
+        expect(await redis.exists(cache.keys.tagVersion(tag))).toBe(1);
+      }),
+    );
+    // The first goes alone; the nine that came while it was under way go together after it.
+    expect(cache.counters.redisRoundTrips - before).toBe(2);
+  });
+});
+
 describe('a whole response, whose tags are known only once computed', () => {
   it('is stored despite writes to other things meanwhile, and refused after a write to what it holds', async () => {
     const prefix = `t${randomBytes(4).toString('hex')}`;
