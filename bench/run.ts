@@ -789,7 +789,7 @@ async function mixedWindow(side: MixedSide, mixed: MixedWorkload, seconds: numbe
   log(
     `mixed (${mode.label}): window ${side.windows.length + 1}: ${measurement.requestsPerSecond.toFixed(0)} req/s, ` +
       `p99 ${measurement.p99Ms} ms, SQL/req ${measurement.sqlPerRequest.toFixed(2)}, Redis/req ${measurement.redisPerRequest?.toFixed(2) ?? 'n/a'}, ` +
-      `server CPU ${measurement.serverCpuCores.toFixed(2)}, other CPU ${((measurement.machineBusy ?? 0) * 2 - measurement.serverCpuCores - (measurement.postgresCpuCores ?? 0) - (measurement.redisCpuCores ?? 0) - measurement.generatorCpuCores).toFixed(2)}`,
+      `server CPU ${measurement.serverCpuCores.toFixed(2)} cores`,
   );
   side.windows.push({
     ...measurement,

@@ -12,7 +12,7 @@ export function browserCors(allowedOrigins: readonly string[]): RequestHandler {
   const forBrowsers = cors({ origin: [...allowedOrigins], credentials: true });
   return (req, res, next) => {
     if (req.headers.origin === undefined) {
-      res.setHeader('vary', 'Origin');
+      res.vary('Origin');
       next();
       return;
     }

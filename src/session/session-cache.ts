@@ -15,7 +15,7 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { entityTag } from '../cache/keys';
 import type { TwoTierCache } from '../cache/two-tier-cache';
-import { hashToken, readSession, type SessionUser } from './sessions';
+import { hashToken, readSession, type LiveSession, type SessionUser } from './sessions';
 
 export interface SessionResolverOptions {
   /** Absent (cache disabled): every request reads the table. */
@@ -26,11 +26,6 @@ export interface SessionResolverOptions {
 
 /** The cache's name for sessions: keys `…:e:Session:<hash>`, tag `Session:<hash>`. */
 export const SESSION_TYPE = 'Session';
-
-interface CachedSession extends SessionUser {
-  /** Epoch ms. */
-  expiresAt: number;
-}
 
 export type SessionResolver = (em: SqlEntityManager, token: string) => Promise<SessionUser | null>;
 
@@ -43,7 +38,7 @@ export function createSessionResolver(options: SessionResolverOptions): SessionR
     const key = cache.keys.entity(SESSION_TYPE, id);
     const tags = [entityTag(SESSION_TYPE, id)];
     const { entries, token: fillToken } = await cache.lookup(SESSION_TYPE, [key], tags);
-    const cached = entries[0]?.value as CachedSession | undefined;
+    const cached = entries[0]?.value as LiveSession | undefined;
     if (cached && cached.expiresAt > Date.now()) return toUser(cached);
     const session = await readSession(em, id);
     if (!session) return null;
@@ -66,6 +61,6 @@ export function createSessionResolver(options: SessionResolverOptions): SessionR
   };
 }
 
-function toUser(session: CachedSession | null): SessionUser | null {
+function toUser(session: LiveSession | null): SessionUser | null {
   return session && { userId: session.userId, role: session.role };
 }

@@ -27,11 +27,14 @@ export interface SessionUser {
   role: string;
 }
 
+/** A session that has not expired: its user, and when it ends. */
+export interface LiveSession extends SessionUser {
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
 /** The live session with this token hash (one statement), or null for an unknown or expired one. */
-export async function readSession(
-  em: SqlEntityManager,
-  id: string,
-): Promise<(SessionUser & { /** Epoch ms. */ expiresAt: number }) | null> {
+export async function readSession(em: SqlEntityManager, id: string): Promise<LiveSession | null> {
   const rows = await em.getConnection().execute<{ user_id: number; role: string; expires_at: Date }[]>(
     `select s.user_id, u.role, s.expires_at from session s join app_user u on u.id = s.user_id
      where s.id = ? and s.expires_at > now()`,
