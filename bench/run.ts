@@ -222,7 +222,7 @@ async function copyDatabase(url: string, suffix: string): Promise<{ url: string;
     }
   };
   log(`copying ${name} to ${copyName} for the peer`);
-  await admin(`drop database if exists ${copyName}`);
+  await admin(`drop database if exists ${copyName} with (force)`);
   // The servers of the earlier modes have closed their pools, but PostgreSQL may still be ending
   // those backends: "source database is being accessed by other users" (55006) for a moment.
   for (let attempt = 1; ; attempt += 1) {
@@ -236,7 +236,8 @@ async function copyDatabase(url: string, suffix: string): Promise<{ url: string;
   }
   const copy = new URL(url);
   copy.pathname = `/${copyName}`;
-  return { url: copy.toString(), drop: () => admin(`drop database if exists ${copyName}`) };
+  // WITH (FORCE) (PostgreSQL 13+): a server that has just stopped may still hold a connection.
+  return { url: copy.toString(), drop: () => admin(`drop database if exists ${copyName} with (force)`) };
 }
 
 interface SavedPrices {
