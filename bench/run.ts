@@ -152,17 +152,27 @@ interface PreparedDatabase extends Keys {
   postgresVersion: string;
 }
 
-async function prepareDatabase(url: string, reseed: boolean): Promise<PreparedDatabase> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
+/** The database named in `url`, checked to be safe to put into SQL unquoted. */
+function databaseName(url: string): string {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unexpected database name "${name}" in ${url}`);
-  if (!LOCAL_HOSTS.includes(target.hostname)) {
-    throw new Error(`the benchmark only runs against a local PostgreSQL; got host ${target.hostname}`);
-  }
+  return name;
+}
+
+/** A connection to the `postgres` database of the server at `url`, for CREATE and DROP DATABASE. */
+async function adminClient(url: string): Promise<Client> {
   const adminUrl = new URL(url);
   adminUrl.pathname = '/postgres';
   const admin = new Client({ connectionString: adminUrl.toString() });
   await admin.connect();
+  return admin;
+}
+
+async function prepareDatabase(url: string, reseed: boolean): Promise<PreparedDatabase> {
+  const name = databaseName(url);
+  const { hostname } = new URL(url);
+  if (!LOCAL_HOSTS.includes(hostname)) throw new Error(`the benchmark only runs against a local PostgreSQL; got host ${hostname}`);
+  const admin = await adminClient(url);
   let postgresVersion: string;
   try {
     const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
@@ -206,15 +216,12 @@ async function prepareDatabase(url: string, reseed: boolean): Promise<PreparedDa
  * bench dataset), replacing any left by an earlier run. Nothing may be connected to the original.
  */
 async function copyDatabase(url: string, suffix: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const source = new URL(url);
-  const name = decodeURIComponent(source.pathname.slice(1));
-  const copyName = `${name}${suffix}`;
-  if (!/^[a-z_][a-z0-9_]*$/.test(copyName)) throw new Error(`unexpected database name "${copyName}"`);
-  const adminUrl = new URL(url);
-  adminUrl.pathname = '/postgres';
+  const name = databaseName(url);
+  const copy = new URL(url);
+  copy.pathname = `/${name}${suffix}`;
+  const copyName = databaseName(copy.toString());
   const admin = async (sql: string) => {
-    const client = new Client({ connectionString: adminUrl.toString() });
-    await client.connect();
+    const client = await adminClient(url);
     try {
       await client.query(sql);
     } finally {
@@ -234,8 +241,6 @@ async function copyDatabase(url: string, suffix: string): Promise<{ url: string;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  const copy = new URL(url);
-  copy.pathname = `/${copyName}`;
   // WITH (FORCE) (PostgreSQL 13+): a server that has just stopped may still hold a connection.
   return { url: copy.toString(), drop: () => admin(`drop database if exists ${copyName} with (force)`) };
 }
@@ -923,7 +928,8 @@ async function main(): Promise<void> {
         for (const [i, mode] of mixedModes.entries()) {
           const databaseUrl = i === 0 ? options.databaseUrl : copy!.url;
           const saved = await savePrices(databaseUrl, mixed.productIds);
-          restores.push(saved.restore);
+          // The copy is dropped afterwards; only the bench database needs its prices back.
+          if (databaseUrl === options.databaseUrl) restores.push(saved.restore);
           log(`starting the server (mixed, ${mode.label})`);
           const server = await startServer(SERVERS[mode.server], `mixed, ${mode.label}`, { ...options, databaseUrl }, keySpaces.fresh());
           servers.push(server);

@@ -221,18 +221,19 @@ export function createResponseCache(options: ResponseCacheOptions) {
           return { http: { status: 200, headers: new Map() } as never, body: { kind: 'single', singleResult: JSON.parse(entry.value) } };
         },
         async willSendResponse({ response }) {
-          const share = currentRequestScope()?.responseLookup?.share;
-          if (response.body.kind !== 'single') return share?.(undefined);
+          // Requests waiting for this one are handed the answer below; on every early return
+          // they are released when the response closes (see startComputing) and compute their own.
+          if (response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;
           // Only complete answers are worth repeating, by us or by anyone else.
-          if (errors?.length || data == null) return share?.(undefined);
+          if (errors?.length || data == null) return;
           // Shared caches (CDNs) may keep a public GET answer as long as its shortest-lived field.
           if (request.http?.method === 'GET' && !policy.private) {
             response.http.headers.set('cache-control', `public, max-age=${policy.ttl}`);
           }
-          if (hit || !token) return share?.(undefined);
+          if (hit || !token) return;
           const scope = currentRequestScope();
-          if (!scope) return share?.(undefined);
+          if (!scope) return;
           const fill = {
             key,
             value: JSON.stringify({ data }),
@@ -242,7 +243,7 @@ export function createResponseCache(options: ResponseCacheOptions) {
             checkTags: [],
             touchedTags: [...scope.tags],
           };
-          share?.(cache.isCurrent(token, fill) ? fill.value : undefined);
+          scope.responseLookup?.share?.(cache.isCurrent(token, fill) ? fill.value : undefined);
           // Not awaited: the answer leaves now; the entry follows in the background.
           void cache.fill([fill], token);
         },
