@@ -82,6 +82,9 @@ export interface RunInfo {
   database: string;
   /** Our cache's L1 size when the run set it; undefined: the app's default. */
   l1MaxEntries: number | undefined;
+  /** Where our cache and the peer take turns: windows per server, and their total as a multiple of `durationSeconds`. */
+  turns: number;
+  turnsSecondsFactor: number;
   /** The whole run, database preparation included. */
   wallSeconds: number;
   workloads: { document: string; description: string }[];
@@ -109,6 +112,14 @@ function otherCores(r: Measurement, cpus: number): number | undefined {
   return Math.max(0, r.machineBusy * cpus - r.serverCpuCores - r.postgresCpuCores - (r.redisCpuCores ?? 0) - r.generatorCpuCores);
 }
 
+/** For rows measured in turns (combine.ts): each window's req/s, so the spread shows. */
+function windowByWindow(rows: readonly Measurement[]): string[] {
+  const turns = rows.filter((r) => r.windowRates && r.windowRates.length > 1);
+  if (turns.length === 0) return [];
+  const list = turns.map((r) => `${r.document === 'mixed' ? '' : `${r.document} `}${r.mode} ${r.windowRates!.map((rate) => fixed(rate, 0)).join(', ')}`);
+  return [`Requests per second, window by window (taken in turns): ${list.join('; ')}.`, ''];
+}
+
 function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
@@ -127,7 +138,7 @@ export function renderReport(info: RunInfo, results: Measurement[]): string {
     `- node ${info.node}, ${info.postgres}`,
     `- commit: ${info.commit}`,
     `- load: autocannon, ${info.connections} connections, ${info.durationSeconds} s measured per window; server NODE_ENV=production, database pool ${info.poolMax}, database \`${info.database}\` (bench dataset)`,
-    `- cache off: CACHE_ENABLED=false, ${info.warmupSeconds} s warm-up per document. cold: our cache, a fresh process and key prefix per document, measured from its first request. warm: then, in the same process, one whole pass over the document's distinct requests (the catalog's 51 pages, every product page), then ${info.warmupSeconds} s of the same requests unmeasured, then the window. Our cache runs with L1 ${info.l1MaxEntries === undefined ? 'at the app’s defaults (CACHE_L1_MAX_ENTRIES, CACHE_L1_MAX_TTL_MS)' : `max ${info.l1MaxEntries} entries (CACHE_L1_MAX_ENTRIES)`} and Redis as L2`,
+    `- cache off: CACHE_ENABLED=false, ${info.warmupSeconds} s warm-up per document. cold: our cache, a fresh process and key prefix per document, measured from its first request. warm: then, in the same process, one whole pass over the document's distinct requests (the catalog's 51 pages, every product page), then ${info.warmupSeconds} s of the same requests unmeasured, then the window. Our cache and the peer run side by side for each document; with both warm modes, their warm windows take turns (${info.turns} windows each, ${info.durationSeconds * info.turnsSecondsFactor} s in all, alternating A B B A…, so that a machine that speeds up or slows down weighs on both alike) and each row adds its windows up (p50: the windows’ median; p99: the worst window’s). Our cache runs with L1 ${info.l1MaxEntries === undefined ? 'at the app’s defaults (CACHE_L1_MAX_ENTRIES, CACHE_L1_MAX_TTL_MS)' : `max ${info.l1MaxEntries} entries (CACHE_L1_MAX_ENTRIES)`} and Redis as L2`,
     `- peer: the same app, schema and data with CACHE_ENABLED=false plus \`@apollo/server-plugin-response-cache\` on Redis (\`@apollo/utils.keyvadapter\` + \`keyv\` + \`@keyv/redis\`) and \`ApolloServerPluginCacheControl({ defaultMaxAge: ${PEER_MAX_AGE_SECONDS} })\` (no invalidation); cold and warm as for ours, with a fresh Keyv namespace per document`,
     '',
   );
@@ -161,6 +172,7 @@ export function renderReport(info: RunInfo, results: Measurement[]): string {
       'until it was back.',
     '',
   );
+  out.push(...windowByWindow(documents));
   const notes: string[] = [];
   for (const r of results) {
     if (r.startNote) notes.push(`- ${r.document} (${r.mode}): ${r.startNote}`);
@@ -246,15 +258,7 @@ export function renderReport(info: RunInfo, results: Measurement[]): string {
         '(p50: the windows’ median; p99: the worst window’s). Prices are put back afterwards.',
       '',
     );
-    const perWindow = mixed.filter((r) => r.windowRates && r.windowRates.length > 1);
-    if (perWindow.length > 0) {
-      out.push(
-        `Requests per second, window by window: ${perWindow
-          .map((r) => `${r.mode} ${r.windowRates!.map((rate) => fixed(rate, 0)).join(', ')}`)
-          .join('; ')}.`,
-        '',
-      );
-    }
+    out.push(...windowByWindow(mixed));
     const ours = mixed.find((r) => r.server === 'ours');
     const peer = mixed.find((r) => r.server === 'peer');
     if (ours && peer) {

@@ -36,8 +36,8 @@ import { checkProductPage, mixedWorkload, readDocument, workloads, type Keys, ty
 const USAGE = `Usage: npm run bench -- [options]
   --quick             3 s per window, 1 s warm-up, product pages over 500 products;
                       writes bench/results/quick.md
-  --duration <s>      measured seconds per window (default 8; the mixed run measures
-                      each server twice that, in 4 windows, the servers taking turns)
+  --duration <s>      measured seconds per window (default 8; where our cache and the
+                      peer take turns, warm and mixed, each gets twice that, in 4 windows)
   --warmup <s>        timed warm-up seconds before each window but cold ones (default 2)
   --connections <n>   concurrent connections (default 50)
   --modes <a,b>       modes to run (${MODES.map((m) => m.id).join(', ')}; default all)
@@ -62,10 +62,10 @@ const DRAIN_TIMEOUT_MS = 15_000;
 const PASS_CAP_SECONDS = 90;
 /** The mixed run's products: the first 200 (the issue's "95 % reads over 200 products"). */
 const MIXED_PRODUCTS = 200;
-/** Windows per server in the mixed run (the servers take turns; see measureMixedInterleaved). */
-const MIXED_ROUNDS = 4;
-/** The mixed run, the noisiest, measures each server for this many times `--duration` in all. */
-const MIXED_SECONDS_FACTOR = 2;
+/** Windows per server where our cache and the peer are compared (they take turns; see takeTurns). */
+const TURNS = 4;
+/** Taking turns, each server is measured for this many times `--duration` in all. */
+const TURNS_SECONDS_FACTOR = 2;
 /** The peer's copy of the bench database in the mixed run: `<database><suffix>`, dropped after. */
 const PEER_DATABASE_SUFFIX = '_peer';
 const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
@@ -634,11 +634,33 @@ async function closeWindow(
   };
 }
 
-async function measure(server: ServerHandle, mode: Mode, workload: Workload, options: Options, startNote?: string): Promise<Measurement> {
-  const window = await openWindow(server, options, `${workload.document}-${mode.id}`);
-  log(`${workload.document} (${mode.label}): ${options.durationSeconds} s measured, ${options.connections} connections`);
-  const run = await load(server.url, workload, { seconds: options.durationSeconds }, options.connections);
+async function measure(
+  server: ServerHandle,
+  mode: Mode,
+  workload: Workload,
+  options: Options,
+  startNote?: string,
+  turn?: { seconds: number; window: number },
+): Promise<Measurement> {
+  const seconds = turn?.seconds ?? options.durationSeconds;
+  const name = `${workload.document}-${mode.id}${turn ? `-${turn.window}` : ''}`;
+  const window = await openWindow(server, options, name);
+  log(`${workload.document} (${mode.label}): ${turn ? `window ${turn.window}, ` : ''}${seconds} s measured, ${options.connections} connections`);
+  const run = await load(server.url, workload, { seconds }, options.connections);
   return closeWindow(server, window, run, { mode, document: workload.document, startNote });
+}
+
+/**
+ * Where our cache and the peer are compared, each is measured in TURNS windows, taking turns
+ * (A B B A A B B A), so that a machine that speeds up or slows down during the run weighs on
+ * both alike: a shared machine does, by 10 to 30 % from one minute to the next, and measured one
+ * after the other the two drew different machines.
+ */
+async function takeTurns<S>(sides: readonly S[], window: (side: S, turn: number) => Promise<void>): Promise<void> {
+  for (let turn = 1; turn <= TURNS; turn += 1) {
+    const order = turn % 2 === 1 ? sides : [...sides].reverse();
+    for (const side of order) await window(side, turn);
+  }
 }
 
 /** Unmeasured load for `--warmup` seconds: JIT, pools, and (with a cache) hot entries. */
@@ -809,17 +831,10 @@ async function mixedWindow(side: MixedSide, mixed: MixedWorkload, seconds: numbe
   });
 }
 
-/**
- * The mixed run: each server warmed, then measured in MIXED_ROUNDS windows, the servers taking
- * turns (A B B A A B B A), so that a machine that speeds up or slows down during the run (a
- * shared machine does, by 10 to 30 % from one minute to the next) weighs on both alike.
- */
-async function measureMixedInterleaved(sides: MixedSide[], mixed: MixedWorkload, options: Options): Promise<Measurement[]> {
-  const seconds = (options.durationSeconds * MIXED_SECONDS_FACTOR) / MIXED_ROUNDS;
-  for (let round = 0; round < MIXED_ROUNDS; round += 1) {
-    const order = round % 2 === 0 ? sides : [...sides].reverse();
-    for (const side of order) await mixedWindow(side, mixed, seconds, options);
-  }
+/** The mixed run, each server's windows in turns with the other's (see takeTurns). */
+async function measureMixedInTurns(sides: MixedSide[], mixed: MixedWorkload, options: Options): Promise<Measurement[]> {
+  const seconds = (options.durationSeconds * TURNS_SECONDS_FACTOR) / TURNS;
+  await takeTurns(sides, (side) => mixedWindow(side, mixed, seconds, options));
   return sides.map((side) => combineWindows(side.windows));
 }
 
@@ -893,25 +908,44 @@ async function main(): Promise<void> {
       });
     }
 
-    // Our cache and the peer: per document, a fresh process and key space. Cold is measured from
-    // the first request; warm after one whole pass and the timed warm-up.
-    for (const [cold, warm] of [
-      [selectedMode('cold'), selectedMode('warm')],
-      [selectedMode('peer-cold'), selectedMode('peer-warm')],
-    ]) {
-      const any = cold ?? warm;
-      if (!any) continue;
-      for (const workload of selected) {
-        await withServer(SERVERS[any.server], `${any.server === 'ours' ? 'our cache' : 'peer'}, ${workload.document}`, async (server) => {
-          if (cold) results.push(await measure(server, cold, workload, options));
-          if (warm) {
-            const note = await warmingPass(server, warm.label, workload, options);
-            // Also after a cold window: a long pass (every product page) outlasts L1's hold on its
-            // first entries, and the window should start in the steady state, not refill L1.
-            await timedWarmup(server, warm.label, workload, options);
-            results.push(await measure(server, warm, workload, options, note));
-          }
-        });
+    // Our cache and the peer: per document, a fresh process and key space each, both up together.
+    // Cold is measured from each one's first request. Warm follows one whole pass and the timed
+    // warm-up (also after a cold window: a pass over every product page outlasts L1's hold on its
+    // first entries, and the window should start in the steady state); with both warm modes, their
+    // windows take turns.
+    const pairs = (
+      [
+        [SERVERS.ours, 'our cache', selectedMode('cold'), selectedMode('warm')],
+        [SERVERS.peer, 'peer', selectedMode('peer-cold'), selectedMode('peer-warm')],
+      ] as const
+    ).filter(([, , cold, warm]) => cold ?? warm);
+    for (const workload of selected) {
+      if (pairs.length === 0) break;
+      const servers: ServerHandle[] = [];
+      try {
+        for (const [kind, name] of pairs) {
+          log(`starting the server (${name}, ${workload.document})`);
+          servers.push(await startServer(kind, `${name}, ${workload.document}`, options, keySpaces.fresh()));
+        }
+        for (const [i, [, , cold]] of pairs.entries()) if (cold) results.push(await measure(servers[i]!, cold, workload, options));
+        const warmSides = pairs.flatMap(([, , , warm], i) => (warm ? [{ mode: warm, server: servers[i]!, note: undefined as string | undefined, windows: [] as Measurement[] }] : []));
+        // Warmed in reverse order, so the side measured first was warmed last, right before.
+        for (const side of [...warmSides].reverse()) {
+          side.note = await warmingPass(side.server, side.mode.label, workload, options);
+          await timedWarmup(side.server, side.mode.label, workload, options);
+        }
+        if (warmSides.length === 1) {
+          const [side] = warmSides;
+          results.push(await measure(side!.server, side!.mode, workload, options, side!.note));
+        } else if (warmSides.length > 1) {
+          const seconds = (options.durationSeconds * TURNS_SECONDS_FACTOR) / TURNS;
+          await takeTurns(warmSides, async (side, window) => {
+            side.windows.push(await measure(side.server, side.mode, workload, options, side.note, { seconds, window }));
+          });
+          results.push(...warmSides.map((side) => combineWindows(side.windows)));
+        }
+      } finally {
+        for (const server of servers) await server.stop();
       }
     }
 
@@ -937,7 +971,7 @@ async function main(): Promise<void> {
         }
         // Warmed in reverse order, so the side measured first was warmed last, right before.
         for (const side of [...sides].reverse()) await warmMixedSide(side, mixed, options);
-        results.push(...(await measureMixedInterleaved(sides, mixed, options)));
+        results.push(...(await measureMixedInTurns(sides, mixed, options)));
       } finally {
         for (const server of servers) await server.stop();
         for (const restore of restores) await restore();
@@ -966,6 +1000,8 @@ async function main(): Promise<void> {
     poolMax: options.poolMax,
     database: new URL(options.databaseUrl).pathname.slice(1),
     l1MaxEntries: options.l1MaxEntries,
+    turns: TURNS,
+    turnsSecondsFactor: TURNS_SECONDS_FACTOR,
     wallSeconds: (Date.now() - started) / 1000,
     workloads: [
       ...selected.map((w) => ({ document: w.document, description: w.description })),
