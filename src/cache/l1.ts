@@ -1,8 +1,8 @@
 /**
  * L1: a bounded in-process LRU of decoded entries, indexed by tag so an invalidation drops
- * exactly the entries built from what changed. It holds each entry for at most `maxTtlMs`,
- * however long the policy allows, so an instance that somehow missed an invalidation heals
- * quickly.
+ * exactly the entries built from what changed. It holds each entry for at most `maxTtlMs`
+ * (less a random share), however long the policy allows, so an instance that somehow missed an
+ * invalidation heals quickly.
  */
 import { LRUCache } from 'lru-cache';
 
@@ -25,6 +25,11 @@ export interface L1Options {
   maxBytes?: number;
   /** Default 30,000 ms. The longest an entry stays in L1. */
   maxTtlMs?: number;
+  /**
+   * Default 0.2: each entry's hold is cut by up to this share of `maxTtlMs`, at random, so
+   * entries filled together (a warming pass, a deploy) do not all fall back to Redis together.
+   */
+  jitterRatio?: number;
 }
 
 /** What a decoded entity or field entry costs in memory, roughly (measured on the catalog). */
@@ -34,9 +39,11 @@ export class L1Cache {
   private readonly lru: LRUCache<string, CacheEntry>;
   private readonly byTag = new Map<string, Set<string>>();
   private readonly maxTtlMs: number;
+  private readonly jitterRatio: number;
 
   constructor(options: L1Options = {}) {
     this.maxTtlMs = options.maxTtlMs ?? 30_000;
+    this.jitterRatio = options.jitterRatio ?? 0.2;
     this.lru = new LRUCache<string, CacheEntry>({
       max: options.maxEntries ?? 100_000,
       maxSize: options.maxBytes ?? 256 * 1024 * 1024,
@@ -60,7 +67,7 @@ export class L1Cache {
   }
 
   set(key: string, entry: CacheEntry, now = Date.now()): void {
-    const ttl = Math.min(entry.staleUntil - now, this.maxTtlMs);
+    const ttl = Math.min(entry.staleUntil - now, this.maxTtlMs * (1 - this.jitterRatio * Math.random()));
     if (ttl <= 0) return;
     this.lru.set(key, entry, { ttl });
     for (const tag of entry.tags) {
@@ -68,6 +75,11 @@ export class L1Cache {
       if (!keys) this.byTag.set(tag, (keys = new Set()));
       keys.add(key);
     }
+  }
+
+  /** Milliseconds until the entry under `key` leaves L1 (0 if absent). */
+  expiresIn(key: string): number {
+    return Math.max(0, this.lru.getRemainingTTL(key));
   }
 
   /** Drops the entry under `key` if it is still `entry` (not replaced since). */

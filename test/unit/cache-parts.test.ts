@@ -28,6 +28,17 @@ describe('keys', () => {
 describe('L1', () => {
   const entry = (tags: string[], ttlMs = 10_000) => ({ value: 1, tags, freshUntil: Date.now() + ttlMs, staleUntil: Date.now() + ttlMs });
 
+  it('holds entries filled together for different times, none past its maximum', () => {
+    const l1 = new L1Cache({ maxTtlMs: 10_000 });
+    const holds = Array.from({ length: 200 }, (_, i) => {
+      l1.set(`k${i}`, entry([], 3_600_000));
+      return l1.expiresIn(`k${i}`);
+    });
+    expect(Math.max(...holds)).toBeLessThanOrEqual(10_000);
+    expect(Math.min(...holds)).toBeGreaterThanOrEqual(7_900);
+    expect(Math.max(...holds) - Math.min(...holds)).toBeGreaterThan(1_000);
+  });
+
   it('drops exactly the entries carrying an invalidated tag', () => {
     const l1 = new L1Cache();
     l1.set('a', entry(['Product:1', 'Product:list']));
