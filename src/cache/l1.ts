@@ -49,6 +49,10 @@ export class L1Cache {
       maxSize: options.maxBytes ?? 256 * 1024 * 1024,
       sizeCalculation: (entry) => (typeof entry.value === 'string' ? 2 * entry.value.length : ESTIMATED_ENTRY_BYTES),
       ttlAutopurge: false,
+      // lru-cache otherwise reuses one clock reading for a whole synchronous stretch when it
+      // checks ages, while it stamps each write with a fresh one: an entry set late in a long
+      // stretch (a big batch, a busy event loop) would outlive its hold by that stretch.
+      ttlResolution: 0,
       dispose: (entry, key) => this.unindex(key, entry.tags),
     });
   }

@@ -39,6 +39,16 @@ describe('L1', () => {
     expect(Math.max(...holds) - Math.min(...holds)).toBeGreaterThan(1_000);
   });
 
+  it('never holds an entry past its maximum, however long the synchronous stretch that set it', () => {
+    const l1 = new L1Cache({ maxTtlMs: 10_000, jitterRatio: 0 });
+    l1.set('early', entry([], 3_600_000));
+    expect(l1.expiresIn('early')).toBeLessThanOrEqual(10_000);
+    const spinUntil = performance.now() + 5;
+    while (performance.now() < spinUntil);
+    l1.set('late', entry([], 3_600_000));
+    expect(l1.expiresIn('late')).toBeLessThanOrEqual(10_000);
+  });
+
   it('drops exactly the entries carrying an invalidated tag', () => {
     const l1 = new L1Cache();
     l1.set('a', entry(['Product:1', 'Product:list']));
