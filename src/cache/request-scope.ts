@@ -1,6 +1,6 @@
 /**
- * What one request did and touched, carried by AsyncLocalStorage so the layers that count
- * need not know about requests: cache hits and misses, SQL statements, Redis round trips, and
+ * What one request is, did and touched, carried by AsyncLocalStorage so the layers that count
+ * (and the error formatter) need not know about requests: its id, cache hits and misses, SQL statements, Redis round trips, and
  * the tags of everything the response was built from (the whole-response tier files the
  * response under them).
  */
@@ -16,6 +16,8 @@ export interface RequestStats {
 }
 
 export interface RequestScope {
+  /** The id the client sees in `X-Request-Id`; logs and internal errors carry it. */
+  id: string;
   stats: RequestStats;
   /** Tags of every cached entity and field this request read or computed. */
   tags: Set<string>;
@@ -28,8 +30,8 @@ export interface RequestScope {
 
 const storage = new AsyncLocalStorage<RequestScope>();
 
-export function newRequestScope(): RequestScope {
-  return { stats: { hits: 0, misses: 0, stale: 0, sqlStatements: 0, redisRoundTrips: 0 }, tags: new Set() };
+export function newRequestScope(id: string): RequestScope {
+  return { id, stats: { hits: 0, misses: 0, stale: 0, sqlStatements: 0, redisRoundTrips: 0 }, tags: new Set() };
 }
 
 /** Runs `fn` (the rest of the request) in `scope`. */

@@ -67,8 +67,10 @@ export class NotFoundError extends AppError {
 export interface FormatErrorOptions {
   /** Default false. When true, unknown errors keep their message (development only). */
   exposeInternals?: boolean;
-  /** Called with every error that gets masked, so it reaches the logs. */
-  onInternalError?: (error: unknown) => void;
+  /** The id of the request being answered (see server/request-id), if any. */
+  requestId?: () => string | undefined;
+  /** Called with every error that gets masked (and the request's id), so it reaches the logs. */
+  onInternalError?: (error: unknown, requestId: string | undefined) => void;
 }
 
 /**
@@ -84,15 +86,20 @@ export function createFormatError(options: FormatErrorOptions = {}) {
       const { stacktrace: _omit, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    options.onInternalError?.(unwrapResolverError(error));
+    const requestId = options.requestId?.();
+    options.onInternalError?.(unwrapResolverError(error), requestId);
+    const ids = requestId === undefined ? {} : { requestId };
     if (options.exposeInternals) {
-      return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.InternalServerError } };
+      return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.InternalServerError, ...ids } };
     }
     return {
-      message: 'Something went wrong on our side. Try again; if it persists, report the request id.',
+      message:
+        requestId === undefined
+          ? 'Something went wrong on our side. Try again; if it persists, tell us when it happened.'
+          : `Something went wrong on our side. Try again; if it persists, report request id ${requestId}.`,
       locations: formatted.locations,
       path: formatted.path,
-      extensions: { code: ErrorCode.InternalServerError },
+      extensions: { code: ErrorCode.InternalServerError, ...ids },
     };
   };
 }

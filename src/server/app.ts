@@ -23,12 +23,13 @@ import { createResponseCache } from '../cache/response-cache';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { createMetrics } from './metrics';
 import { requestStatsPlugin } from './request-stats-plugin';
-import { newRequestScope, withRequestScope } from '../cache/request-scope';
+import { currentRequestScope, newRequestScope, withRequestScope } from '../cache/request-scope';
 import { createCacheLayer, type CacheLayer } from './cache-layer';
 import { createSessionResolver } from '../session/session-cache';
 import { createContextFactory } from './context';
 import { browserCors } from './cors';
 import { healthRoutes } from './health';
+import { assignRequestId } from './request-id';
 import { bodyParseErrorHandler, requireJsonBody } from './http-errors';
 import type { Logger } from './logger';
 
@@ -53,8 +54,8 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** Gives each GraphQL request its own counts (read by the summary plugin). */
-const countPerRequest: RequestHandler = (_req, _res, next) => withRequestScope(newRequestScope(), next);
+/** Gives each GraphQL request its id and its own counts (read by the summary plugin). */
+const scopePerRequest: RequestHandler = (req, res, next) => withRequestScope(newRequestScope(assignRequestId(req, res)), next);
 
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, database, events, logger } = options;
@@ -95,7 +96,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     includeStacktraceInErrorResponses: !production,
     formatError: createFormatError({
       exposeInternals: !production,
-      onInternalError: (error) => logger.error({ err: error }, 'unexpected error in a GraphQL operation'),
+      requestId: () => currentRequestScope()?.id,
+      onInternalError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error in a GraphQL operation'),
     }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
@@ -119,7 +121,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.get('/metrics', metrics.handler);
   app.use(
     '/graphql',
-    countPerRequest,
+    scopePerRequest,
     browserCors(config.corsOrigins),
     requireJsonBody,
     express.json({ limit: '1mb' }),

@@ -376,8 +376,12 @@ describe('in production', () => {
     expect(response.status).toBe(200);
     expect(response.body.errors).toHaveLength(1);
     const error = response.body.errors![0]!;
-    expect(error.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+    // The id the client can report is the one in the response header (and on the log line).
+    const requestId = response.headers.get('x-request-id')!;
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(error.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', requestId });
     expect(error.message).toMatch(/Something went wrong on our side/);
+    expect(error.message).toContain(requestId);
     expect(error.message).not.toMatch(/rating_gone|select|review|column|does not exist/i);
     expect(error.path).toEqual(['product', 'averageRating']);
     // The rest of the answer still arrives: only the failed field is null.

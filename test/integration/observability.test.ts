@@ -60,3 +60,24 @@ describe('/metrics', () => {
     expect(text).toMatch(/storefront_cache_invalidations_total\{event="received"\} [1-9]/);
   });
 });
+
+describe('X-Request-Id', () => {
+  it('names every answer, cached whole responses included, and keeps an id a proxy gave if it is safe to log', async () => {
+    const first = await server.request(benchDocument('catalog'));
+    await server.app.cacheLayer.cache!.settled();
+    const hit = await server.request(benchDocument('catalog'));
+    // Answered as ready bytes before Apollo: no execution, so no development summary.
+    expect(hit.body.extensions).toBeUndefined();
+    const ids = [first, hit].map((response) => response.headers.get('x-request-id'));
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(ids[0]).not.toBe(ids[1]);
+
+    const given = await server.request('{ __typename }', undefined, { headers: { 'X-Request-Id': 'lb-2f1c.17:a_b' } });
+    expect(given.headers.get('x-request-id')).toBe('lb-2f1c.17:a_b');
+    // Spaces, newlines and overlong ids would reach the logs as the client wrote them: replaced.
+    for (const unsafe of ['two words', 'x'.repeat(129), '{"level":60}']) {
+      const replaced = await server.request('{ __typename }', undefined, { headers: { 'X-Request-Id': unsafe } });
+      expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+});

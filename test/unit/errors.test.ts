@@ -15,6 +15,15 @@ describe('formatError', () => {
     expect(seen).toEqual([internal]);
   });
 
+  it("gives a masked error the request's id, in the message, the extensions and the log call", () => {
+    const logged: [unknown, string | undefined][] = [];
+    const format = createFormatError({ requestId: () => 'req-7', onInternalError: (e, id) => logged.push([e, id]) });
+    const result = format(formattedInternal, internal);
+    expect(result.message).toContain('req-7');
+    expect(result.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', requestId: 'req-7' });
+    expect(logged).toEqual([[internal, 'req-7']]);
+  });
+
   it('passes known codes through without stack traces in production', () => {
     const error = new NotFoundError('Product', '9');
     const format = createFormatError();
