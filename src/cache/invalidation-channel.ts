@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
+import { closeRedis } from '../redis/clients';
 import type { TwoTierCache } from './two-tier-cache';
 
 export interface InvalidationChannelOptions {
@@ -203,6 +204,6 @@ export class InvalidationChannel {
   async stop(): Promise<void> {
     this.started = false;
     for (const wait of this.waiting.values()) wait.done();
-    await this.options.subscriber.quit().catch(() => undefined);
+    await closeRedis(this.options.subscriber);
   }
 }

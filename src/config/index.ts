@@ -4,6 +4,8 @@
  * message naming the variable, not a confusing error minutes later.
  */
 
+import { readFileSync } from 'node:fs';
+
 export type NodeEnv = 'development' | 'production' | 'test';
 export type SeedSize = 'demo' | 'bench';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -23,6 +25,12 @@ export interface Config {
   readonly embeddedDataDir: string;
   /** `REDIS_URL`; when absent the server runs single-instance (no shared cache). */
   readonly redisUrl: string | undefined;
+  /**
+   * The PEM read from `REDIS_TLS_CA_FILE`: the certificate authority that signed the Redis
+   * server's certificate (a managed Redis with a private CA), trusted in place of the public
+   * roots for `rediss://` connections. Unset: the public roots.
+   */
+  readonly redisTlsCa: string | undefined;
   /**
    * `SESSION_REDIS_URL`: the durable Redis for sessions (noeviction, AOF). Sessions live in
    * PostgreSQL until the session-hardening work moves them; the variable is validated already
@@ -128,9 +136,29 @@ function origins(env: Env, name: string): string[] {
   });
 }
 
+function certificateAuthority(env: Env, name: string, tlsUrls: (string | undefined)[]): string | undefined {
+  const path = env[name];
+  if (!path) return undefined;
+  if (!tlsUrls.some((value) => value?.startsWith('rediss:'))) {
+    throw new ConfigError(`${name} is set, but no Redis URL uses TLS: write REDIS_URL as rediss://... or unset ${name}.`);
+  }
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${name} names "${path}", which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError(`${name} names "${path}", which holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
+  }
+  return pem;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
+  const sessionRedisUrl = url(env, 'SESSION_REDIS_URL', ['redis:', 'rediss:']);
   return Object.freeze({
     nodeEnv,
     port: integer(env, 'PORT', 4000, 0, 65535),
@@ -138,8 +166,9 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     databasePoolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
     embeddedDataDir: env.EMBEDDED_DATA_DIR || '.data/pglite',
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
-    sessionRedisUrl: url(env, 'SESSION_REDIS_URL', ['redis:', 'rediss:']),
+    redisUrl,
+    redisTlsCa: certificateAuthority(env, 'REDIS_TLS_CA_FILE', [redisUrl, sessionRedisUrl]),
+    sessionRedisUrl,
     seedSize: oneOf(env, 'SEED_SIZE', ['demo', 'bench'] as const, 'demo'),
     seedOnEmpty: flag(env, 'SEED_ON_EMPTY', databaseUrl === undefined),
     logLevel: oneOf(

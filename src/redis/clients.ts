@@ -12,6 +12,11 @@ export interface RedisClientOptions {
   commandTimeoutMs?: number;
   /** Shown in `CLIENT LIST`, e.g. `storefront:cache`. */
   connectionName?: string;
+  /**
+   * Default none: the public roots. PEM of the authority that signed the server's certificate,
+   * trusted in their place; used only with `rediss://`. Never an option to skip verification.
+   */
+  tlsCa?: string;
 }
 
 function baseOptions(options: RedisClientOptions): RedisOptions {
@@ -20,6 +25,7 @@ function baseOptions(options: RedisClientOptions): RedisOptions {
     // Reconnect forever, backing off to 2 s: the cache comes back by itself.
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
     lazyConnect: false,
+    ...(options.tlsCa && options.url.startsWith('rediss:') ? { tls: { ca: [options.tlsCa] } } : {}),
   };
 }
 
@@ -38,4 +44,19 @@ export function createCacheClient(options: RedisClientOptions): Redis {
 /** For pub/sub: a connection in subscriber mode can do nothing else. */
 export function createSubscriberClient(options: RedisClientOptions): Redis {
   return new Redis(options.url, { ...baseOptions(options), maxRetriesPerRequest: null });
+}
+
+/**
+ * Closes a client politely (QUIT, so replies in flight arrive) when it is connected, and
+ * drops the connection otherwise or after `waitMs` (default 1000): a QUIT sent to a Redis that
+ * is away waits in the offline queue forever, and would hold the process's stop with it.
+ */
+export async function closeRedis(client: Redis, waitMs = 1000): Promise<void> {
+  if (client.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+    await Promise.race([client.quit().then(() => undefined, () => undefined), gaveUp]);
+    clearTimeout(timer);
+  }
+  client.disconnect();
 }

@@ -15,7 +15,7 @@ import { TwoTierCache } from '../cache/two-tier-cache';
 import type { EventBus } from '../events/bus';
 import { ENTITY_TYPES } from '../modules/loaders';
 import { tagsForEvent } from '../modules/invalidation';
-import { createCacheClient, createSubscriberClient } from '../redis/clients';
+import { closeRedis, createCacheClient, createSubscriberClient } from '../redis/clients';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 
@@ -76,8 +76,9 @@ export async function createCacheLayer(options: {
       // The cache times its calls itself (see withTimeout); the client's own timeout is a backstop.
       commandTimeoutMs: Math.max(config.redisCommandTimeoutMs * 10, 2000),
       connectionName: 'storefront:cache',
+      tlsCa: config.redisTlsCa,
     });
-    subscriber = createSubscriberClient({ url: config.redisUrl, connectionName: 'storefront:invalidation' });
+    subscriber = createSubscriberClient({ url: config.redisUrl, connectionName: 'storefront:invalidation', tlsCa: config.redisTlsCa });
     await Promise.all([once(client, 'ready'), once(subscriber, 'ready')]).catch((error: unknown) => {
       logger.warn({ err: error }, 'cache: Redis is not answering yet; serving from the database until it does');
     });
@@ -148,7 +149,7 @@ export async function createCacheLayer(options: {
       unsubscribe();
       await cache.settled();
       await channel?.stop();
-      await client?.quit().catch(() => undefined);
+      if (client) await closeRedis(client);
     },
   };
 }

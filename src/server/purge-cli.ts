@@ -8,7 +8,7 @@ import { InvalidationChannel } from '../cache/invalidation-channel';
 import { KeySpace } from '../cache/keys';
 import { TwoTierCache } from '../cache/two-tier-cache';
 import { buildStorefrontSchema } from '../modules';
-import { createCacheClient, createSubscriberClient } from '../redis/clients';
+import { closeRedis, createCacheClient, createSubscriberClient } from '../redis/clients';
 import { keyPrefixFor } from './cache-layer';
 import { runScript } from './cli';
 
@@ -19,9 +19,9 @@ runScript('Purge', async () => {
     return;
   }
   const prefix = keyPrefixFor(config, buildStorefrontSchema());
-  const client = createCacheClient({ url: config.redisUrl, commandTimeoutMs: 5000 });
+  const client = createCacheClient({ url: config.redisUrl, commandTimeoutMs: 5000, tlsCa: config.redisTlsCa });
   const cache = new TwoTierCache({ keys: new KeySpace(prefix, 0), redis: client });
-  const channel = new InvalidationChannel({ cache, publisher: client, subscriber: createSubscriberClient({ url: config.redisUrl }), prefix });
+  const channel = new InvalidationChannel({ cache, publisher: client, subscriber: createSubscriberClient({ url: config.redisUrl, tlsCa: config.redisTlsCa }), prefix });
   try {
     await channel.start();
     const { generation, receivers, acknowledged } = await channel.purge();
@@ -29,6 +29,6 @@ runScript('Purge', async () => {
     process.stdout.write(`Cache purged: generation ${generation}; ${acknowledged - 1} of ${receivers - 1} instances acknowledged.\n`);
   } finally {
     await channel.stop();
-    await client.quit();
+    await closeRedis(client);
   }
 });

@@ -1,6 +1,6 @@
 /**
  * Starts a throwaway redis-server on a free loopback port (for configurations the shared test
- * Redis does not have, such as ACL users), and stops it afterwards.
+ * Redis does not have, such as ACL users or TLS), and stops it afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -21,9 +21,20 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startRedisServer(extraArgs: string[] = []): Promise<ExtraRedis> {
+export interface ExtraRedisOptions {
+  /** Serve TLS only (no plain port) with this certificate and key. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
+}
+
+export async function startRedisServer(extraArgs: string[] = [], options: ExtraRedisOptions = {}): Promise<ExtraRedis> {
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], {
+  const listen = options.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.certFile, '--tls-key-file', options.tls.keyFile]
+    : ['--port', String(port)];
+  // Clients are not asked for certificates: the server's is what the tests are about.
+  const tls = options.tls ? ['--tls-ca-cert-file', options.tls.caFile, '--tls-auth-clients', 'no'] : [];
+  const args = [...listen, ...tls, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs];
+  const child: ChildProcess = spawn('redis-server', args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {

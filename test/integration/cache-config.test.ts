@@ -1,8 +1,12 @@
 /**
- * Redis as deployments configure it: a URL with a username and password (an ACL user).
+ * Redis as deployments configure it: a URL with a username and password (an ACL user), TLS
+ * with a private certificate authority, and a Redis that is not there yet at start.
  */
+import { readFileSync } from 'node:fs';
+import Redis from 'ioredis';
 import { benchDocument } from '../helpers/documents';
 import { startRedisServer, type ExtraRedis } from '../helpers/redis-server';
+import { makeTestCertificates, type TestCertificates } from '../helpers/tls';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 let redis: ExtraRedis;
@@ -57,4 +61,64 @@ describe('Redis away at start', () => {
       await back.stop();
     }
   }, 40_000);
+});
+
+describe('Redis over TLS (rediss://), its certificate signed by a private authority', () => {
+  let certificates: TestCertificates;
+  let tlsRedis: ExtraRedis;
+  let url: string;
+
+  beforeAll(async () => {
+    certificates = makeTestCertificates();
+    // TLS only: the server has no plain port, so anything cached went through TLS.
+    tlsRedis = await startRedisServer([], { tls: certificates });
+    url = `rediss://127.0.0.1:${tlsRedis.port}`;
+  });
+  afterAll(async () => {
+    await tlsRedis?.stop();
+    certificates?.remove();
+  });
+
+  const keysIn = async () => {
+    const client = new Redis(url, { tls: { ca: [readFileSync(certificates.caFile, 'utf8')] }, lazyConnect: true });
+    try {
+      await client.connect();
+      return await client.dbsize();
+    } finally {
+      client.disconnect();
+    }
+  };
+
+  it('verifies the server against REDIS_TLS_CA_FILE and caches through it', async () => {
+    const env = { REDIS_URL: url, REDIS_TLS_CA_FILE: certificates.caFile };
+    const first = await server.startInstance(env);
+    const cache = first.app.cacheLayer.cache!;
+    expect(cache.isL1Trusted).toBe(true);
+    await first.request(benchDocument('catalog'));
+    await cache.settled();
+    expect(await keysIn()).toBeGreaterThan(0);
+    const other = await server.startInstance(env);
+    expect(await other.countSql(() => other.request(benchDocument('catalog')))).toBe(0);
+    expect(cache.counters.errors).toBe(0);
+    expect(other.app.cacheLayer.cache!.counters.errors).toBe(0);
+    await Promise.all([first.stop(), other.stop()]);
+  });
+
+  it('refuses a certificate it cannot verify: answers come from the database, nothing reaches that Redis', async () => {
+    await server.startInstance({ REDIS_URL: url, REDIS_TLS_CA_FILE: certificates.caFile }).then((warm) => warm.app.cacheLayer.purge().then(() => warm.stop()));
+    const before = await keysIn();
+    // No REDIS_TLS_CA_FILE: only the public roots are trusted, and they did not sign this server.
+    const instance = await server.startInstance({ REDIS_URL: url });
+    try {
+      expect(instance.app.cacheLayer.cache!.isL1Trusted).toBe(false);
+      const response = await instance.request(benchDocument('catalog'));
+      expect(response.body.errors).toBeUndefined();
+      expect(response.body.data.products.edges).toHaveLength(50);
+      expect(await keysIn()).toBe(before);
+    } finally {
+      // Its clients never connected: stopping must not wait for them (a QUIT queued for a
+      // Redis that never answers used to hold the stop forever).
+      await instance.stop();
+    }
+  }, 20_000);
 });

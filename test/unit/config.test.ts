@@ -31,6 +31,9 @@ describe('loadConfig', () => {
     [{ SEED_SIZE: 'huge' }, /SEED_SIZE must be one of demo, bench/],
     [{ COOKIE_SECURE: 'maybe' }, /COOKIE_SECURE must be true or false/],
     [{ CORS_ORIGINS: '*' }, /CORS_ORIGINS must list origins/],
+    [{ REDIS_URL: 'redis://h', REDIS_TLS_CA_FILE: __filename }, /REDIS_TLS_CA_FILE is set, but no Redis URL uses TLS/],
+    [{ REDIS_URL: 'rediss://h', REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' }, /REDIS_TLS_CA_FILE names "\/nonexistent\/ca.pem", which cannot be read \(ENOENT\)/],
+    [{ REDIS_URL: 'rediss://h', REDIS_TLS_CA_FILE: __filename }, /REDIS_TLS_CA_FILE names .* which holds no PEM certificate/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
