@@ -17,6 +17,16 @@ export interface RedisClientOptions {
    * trusted in their place; used only with `rediss://`. Never an option to skip verification.
    */
   tlsCa?: string;
+  /**
+   * Called with connection errors, which repeat on every reconnect attempt while Redis is
+   * away. Default none: ioredis then prints each one to stderr, outside the structured logs.
+   */
+  onError?: (error: Error) => void;
+}
+
+function listened(client: Redis, options: RedisClientOptions): Redis {
+  if (options.onError) client.on('error', options.onError);
+  return client;
 }
 
 function baseOptions(options: RedisClientOptions): RedisOptions {
@@ -31,7 +41,7 @@ function baseOptions(options: RedisClientOptions): RedisOptions {
 
 /** For cache reads and writes: fail fast rather than queue while Redis is away. */
 export function createCacheClient(options: RedisClientOptions): Redis {
-  return new Redis(options.url, {
+  const client = new Redis(options.url, {
     ...baseOptions(options),
     commandTimeout: options.commandTimeoutMs ?? 250,
     enableOfflineQueue: false,
@@ -39,11 +49,12 @@ export function createCacheClient(options: RedisClientOptions): Redis {
     // Commands issued in the same tick share one round trip.
     enableAutoPipelining: true,
   });
+  return listened(client, options);
 }
 
 /** For pub/sub: a connection in subscriber mode can do nothing else. */
 export function createSubscriberClient(options: RedisClientOptions): Redis {
-  return new Redis(options.url, { ...baseOptions(options), maxRetriesPerRequest: null });
+  return listened(new Redis(options.url, { ...baseOptions(options), maxRetriesPerRequest: null }), options);
 }
 
 /**

@@ -68,7 +68,11 @@ export async function createCacheLayer(options: {
   let client: Redis | undefined;
   let subscriber: Redis | undefined;
   let channel: InvalidationChannel | undefined;
-  let lastErrorLog = 0;
+  // One line a second at most per kind: a dead Redis must not flood the logs.
+  const warnCallFailed = atMostEverySecond((fields: object) => logger.warn(fields, 'cache: a Redis call failed; answered from the database'));
+  const warnConnection = atMostEverySecond((fields: object) =>
+    logger.warn(fields, 'cache: a Redis connection failed; reconnecting, answering from the database meanwhile'),
+  );
 
   if (config.redisUrl) {
     client = createCacheClient({
@@ -77,8 +81,14 @@ export async function createCacheLayer(options: {
       commandTimeoutMs: Math.max(config.redisCommandTimeoutMs * 10, 2000),
       connectionName: 'storefront:cache',
       tlsCa: config.redisTlsCa,
+      onError: (err) => warnConnection({ connection: 'cache', err }),
     });
-    subscriber = createSubscriberClient({ url: config.redisUrl, connectionName: 'storefront:invalidation', tlsCa: config.redisTlsCa });
+    subscriber = createSubscriberClient({
+      url: config.redisUrl,
+      connectionName: 'storefront:invalidation',
+      tlsCa: config.redisTlsCa,
+      onError: (err) => warnConnection({ connection: 'invalidation', err }),
+    });
     await Promise.all([once(client, 'ready'), once(subscriber, 'ready')]).catch((error: unknown) => {
       logger.warn({ err: error }, 'cache: Redis is not answering yet; serving from the database until it does');
     });
@@ -94,12 +104,7 @@ export async function createCacheLayer(options: {
     breaker: {
       onStateChange: (state) => logger.warn({ state }, `cache: Redis circuit ${state}`),
     },
-    onRedisError: (operation, error) => {
-      // One line a second at most: a dead Redis must not flood the logs.
-      if (Date.now() - lastErrorLog < 1000) return;
-      lastErrorLog = Date.now();
-      logger.warn({ operation, err: error }, 'cache: a Redis call failed; answered from the database');
-    },
+    onRedisError: (operation, error) => warnCallFailed({ operation, err: error }),
   });
 
   if (client && subscriber) {
@@ -151,6 +156,15 @@ export async function createCacheLayer(options: {
       await channel?.stop();
       if (client) await closeRedis(client);
     },
+  };
+}
+
+function atMostEverySecond<T>(log: (arg: T) => void): (arg: T) => void {
+  let last = 0;
+  return (arg) => {
+    if (Date.now() - last < 1000) return;
+    last = Date.now();
+    log(arg);
   };
 }
 
