@@ -57,6 +57,22 @@ export function createSubscriberClient(options: RedisClientOptions): Redis {
   return listened(new Redis(options.url, { ...baseOptions(options), maxRetriesPerRequest: null }), options);
 }
 
+/** Resolves once `client` is connected and ready; rejects after `waitMs`. */
+export function untilReady(client: Redis, waitMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      reject(new Error(`Redis not ready within ${waitMs} ms`));
+    }, waitMs);
+    client.once('ready', onReady);
+  });
+}
+
 /**
  * Closes a client politely (QUIT, so replies in flight arrive) when it is connected, and
  * drops the connection otherwise or after `waitMs` (default 1000): a QUIT sent to a Redis that

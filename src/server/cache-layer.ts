@@ -15,7 +15,7 @@ import { TwoTierCache } from '../cache/two-tier-cache';
 import type { EventBus } from '../events/bus';
 import { ENTITY_TYPES } from '../modules/loaders';
 import { tagsForEvent } from '../modules/invalidation';
-import { closeRedis, createCacheClient, createSubscriberClient } from '../redis/clients';
+import { closeRedis, createCacheClient, createSubscriberClient, untilReady } from '../redis/clients';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 
@@ -89,7 +89,8 @@ export async function createCacheLayer(options: {
       tlsCa: config.redisTlsCa,
       onError: (err) => warnConnection({ connection: 'invalidation', err }),
     });
-    await Promise.all([once(client, 'ready'), once(subscriber, 'ready')]).catch((error: unknown) => {
+    // Short: a Redis that is away must not hold the API's start for long (it joins later).
+    await Promise.all([untilReady(client, 1000), untilReady(subscriber, 1000)]).catch((error: unknown) => {
       logger.warn({ err: error }, 'cache: Redis is not answering yet; serving from the database until it does');
     });
     keys.generation = Number((await client.get(keys.generationKey).catch(() => null)) ?? 0);
@@ -166,16 +167,4 @@ function atMostEverySecond<T>(log: (arg: T) => void): (arg: T) => void {
     last = Date.now();
     log(arg);
   };
-}
-
-function once(client: Redis, event: string): Promise<void> {
-  if (client.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    // Short: a Redis that is away must not hold the API's start for long (it joins later).
-    const timer = setTimeout(() => reject(new Error(`Redis not ${event} within 1 s`)), 1000);
-    client.once(event, () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

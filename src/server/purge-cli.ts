@@ -8,7 +8,7 @@ import { InvalidationChannel } from '../cache/invalidation-channel';
 import { KeySpace } from '../cache/keys';
 import { TwoTierCache } from '../cache/two-tier-cache';
 import { buildStorefrontSchema } from '../modules';
-import { closeRedis, createCacheClient, createSubscriberClient } from '../redis/clients';
+import { closeRedis, createCacheClient, createSubscriberClient, untilReady } from '../redis/clients';
 import { keyPrefixFor } from './cache-layer';
 import { runScript } from './cli';
 
@@ -21,8 +21,18 @@ runScript('Purge', async () => {
   const prefix = keyPrefixFor(config, buildStorefrontSchema());
   const client = createCacheClient({ url: config.redisUrl, commandTimeoutMs: 5000, tlsCa: config.redisTlsCa });
   const cache = new TwoTierCache({ keys: new KeySpace(prefix, 0), redis: client });
-  const channel = new InvalidationChannel({ cache, publisher: client, subscriber: createSubscriberClient({ url: config.redisUrl, tlsCa: config.redisTlsCa }), prefix });
+  const channel = new InvalidationChannel({
+    cache,
+    publisher: client,
+    subscriber: createSubscriberClient({ url: config.redisUrl, tlsCa: config.redisTlsCa }),
+    prefix,
+    ackTimeoutMs: config.cacheAckTimeoutMs,
+  });
   try {
+    // The cache client refuses commands until connected (no offline queue): wait for it.
+    await untilReady(client, 5000).catch(() => {
+      throw new Error('Redis at REDIS_URL did not answer within 5 s; nothing was purged. Check that it is up and reachable.');
+    });
     await channel.start();
     const { generation, receivers, acknowledged } = await channel.purge();
     // This process listens too: it is one of the receivers, not an API instance.
