@@ -1,8 +1,8 @@
 /**
  * What one request is, did and touched, carried by AsyncLocalStorage so the layers that count
- * (and the error formatter) need not know about requests: its id, cache hits and misses, SQL statements, Redis round trips, and
- * the tags of everything the response was built from (the whole-response tier files the
- * response under them).
+ * (and the error formatter) need not know about requests: its id, cache hits and misses, SQL
+ * statements, Redis round trips, and the tags of everything the response was built from (the
+ * whole-response tier files the response under them).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FillToken } from './two-tier-cache';

@@ -69,7 +69,9 @@ export async function createCacheLayer(options: {
   let subscriber: Redis | undefined;
   let channel: InvalidationChannel | undefined;
   // One line a second at most per kind: a dead Redis must not flood the logs.
-  const warnCallFailed = atMostEverySecond((fields: object) => logger.warn(fields, 'cache: a Redis call failed; answered from the database'));
+  const warnCallFailed = atMostEverySecond((fields: object) =>
+    logger.warn(fields, 'cache: a Redis call failed; answered from the database'),
+  );
   const warnConnection = atMostEverySecond((fields: object) =>
     logger.warn(fields, 'cache: a Redis connection failed; reconnecting, answering from the database meanwhile'),
   );
