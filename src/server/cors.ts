@@ -7,9 +7,11 @@
  */
 import cors from 'cors';
 import type { RequestHandler } from 'express';
+import { REQUEST_ID_HEADER } from './request-id';
 
 export function browserCors(allowedOrigins: readonly string[]): RequestHandler {
-  const forBrowsers = cors({ origin: [...allowedOrigins], credentials: true });
+  // A frontend's error reporting can then quote the request id our logs know the request by.
+  const forBrowsers = cors({ origin: [...allowedOrigins], credentials: true, exposedHeaders: [REQUEST_ID_HEADER] });
   return (req, res, next) => {
     if (req.headers.origin === undefined) {
       res.vary('Origin');

@@ -27,6 +27,9 @@ describe('CORS', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe('https://shop.example');
     expect(response.headers.get('access-control-allow-credentials')).toBe('true');
     expect(response.headers.get('vary')).toMatch(/Origin/);
+    // Page scripts may read the request id, to quote it in error reports.
+    expect(response.headers.get('access-control-expose-headers')).toBe('X-Request-Id');
+    expect(response.headers.get('x-request-id')).toBeTruthy();
   });
 
   it('a preflight from an allowed origin is answered', async () => {
