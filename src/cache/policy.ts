@@ -1,7 +1,8 @@
 /**
  * The cache policy map: `@cached` directives read from the schema once, at boot, into plain
  * data keyed by schema coordinate (`Product`, `Product.averageRating`). Code holds defaults
- * only; a directive that makes no sense stops the start.
+ * only (the ttl a directive leaves out comes from config); a directive that makes no sense
+ * stops the start.
  */
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { GraphQLObjectType, isObjectType, type GraphQLSchema } from 'graphql';
@@ -25,6 +26,14 @@ export interface PolicyMap {
   fields: ReadonlyMap<string, CachePolicy>;
   /** The policy that applies to a field, own or inherited from its type; undefined if none. */
   policyOf(typeName: string, fieldName: string): CachePolicy | undefined;
+}
+
+/** The ttl of a `@cached` that names none, on itself or on its type, unless configured. */
+export const DEFAULT_TTL_SECONDS = 60;
+
+export interface PolicyMapOptions {
+  /** Default 60 s (`CACHE_DEFAULT_TTL_SECONDS`). The ttl of a `@cached` naming none, nor its type. */
+  defaultTtl?: number;
 }
 
 export class CachePolicyError extends Error {
@@ -58,7 +67,8 @@ function check(coordinate: string, policy: CachePolicy): CachePolicy {
   return policy;
 }
 
-export function readPolicyMap(schema: GraphQLSchema): PolicyMap {
+export function readPolicyMap(schema: GraphQLSchema, options: PolicyMapOptions = {}): PolicyMap {
+  const defaultTtl = options.defaultTtl ?? DEFAULT_TTL_SECONDS;
   const types = new Map<string, CachePolicy>();
   const fields = new Map<string, CachePolicy>();
   for (const type of Object.values(schema.getTypeMap())) {
@@ -66,9 +76,8 @@ export function readPolicyMap(schema: GraphQLSchema): PolicyMap {
     const typeArgs = getDirective(schema, type, 'cached')?.[0] as CachedArgs | undefined;
     let typePolicy: CachePolicy | undefined;
     if (typeArgs) {
-      if (typeArgs.ttl == null) throw new CachePolicyError(`@cached on type ${type.name} needs a ttl.`);
       typePolicy = check(type.name, {
-        ttl: typeArgs.ttl,
+        ttl: typeArgs.ttl ?? defaultTtl,
         scope: typeArgs.scope ?? 'PUBLIC',
         staleWhileRevalidate: typeArgs.staleWhileRevalidate ?? 0,
         tags: typeArgs.tags ?? [],
@@ -79,12 +88,10 @@ export function readPolicyMap(schema: GraphQLSchema): PolicyMap {
       const args = getDirective(schema, field, 'cached')?.[0] as CachedArgs | undefined;
       if (!args) continue;
       const coordinate = `${type.name}.${field.name}`;
-      const ttl = args.ttl ?? typePolicy?.ttl;
-      if (ttl == null) throw new CachePolicyError(`@cached on ${coordinate} needs a ttl (its type ${type.name} has none).`);
       fields.set(
         coordinate,
         check(coordinate, {
-          ttl,
+          ttl: args.ttl ?? typePolicy?.ttl ?? defaultTtl,
           scope: args.scope ?? typePolicy?.scope ?? 'PUBLIC',
           staleWhileRevalidate: args.staleWhileRevalidate ?? typePolicy?.staleWhileRevalidate ?? 0,
           tags: args.tags ?? [],

@@ -62,6 +62,11 @@ export interface Config {
   readonly cacheL1MaxMb: number;
   /** `CACHE_L1_MAX_TTL_MS`; default 30000. The longest an entry stays in the in-process cache. */
   readonly cacheL1MaxTtlMs: number;
+  /**
+   * `CACHE_DEFAULT_TTL_SECONDS`; default 60. The ttl of a `@cached` directive that names none,
+   * on itself or on its type.
+   */
+  readonly cacheDefaultTtlSeconds: number;
   /** `REDIS_COMMAND_TIMEOUT_MS`; default 250. A slower cache call counts as a miss. */
   readonly redisCommandTimeoutMs: number;
   /** `CACHE_ACK_TIMEOUT_MS`; default 500. How long a write waits for other instances to drop what it changed. */
@@ -185,6 +190,7 @@ export function loadConfig(env: Env = process.env): Config {
     cacheL1MaxEntries: integer(env, 'CACHE_L1_MAX_ENTRIES', 100_000, 1, 10_000_000),
     cacheL1MaxMb: integer(env, 'CACHE_L1_MAX_MB', 256, 1, 65_536),
     cacheL1MaxTtlMs: integer(env, 'CACHE_L1_MAX_TTL_MS', 30_000, 0, 3_600_000),
+    cacheDefaultTtlSeconds: integer(env, 'CACHE_DEFAULT_TTL_SECONDS', 60, 1, 7 * 24 * 3600),
     redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 250, 10, 60_000),
     cacheAckTimeoutMs: integer(env, 'CACHE_ACK_TIMEOUT_MS', 500, 10, 60_000),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),

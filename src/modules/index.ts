@@ -7,7 +7,7 @@ import { mergeResolvers } from '@graphql-tools/merge';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
-import { readPolicyMap, withPolicyDescriptions } from '../cache/policy';
+import { readPolicyMap, withPolicyDescriptions, type PolicyMapOptions } from '../cache/policy';
 import { adminResolvers } from './admin/admin.resolvers';
 import { CategorySchema } from './category/category.entity';
 import { categoryResolvers } from './category/category.resolvers';
@@ -34,7 +34,8 @@ export function loadTypeDefs(): string[] {
     .map((file) => readFileSync(path.join(SCHEMA_DIR, file), 'utf8'));
 }
 
-export function buildStorefrontSchema(): GraphQLSchema {
+/** `policies`: as for readPolicyMap (the default ttl), so Sandbox shows the ttls in force. */
+export function buildStorefrontSchema(policies: PolicyMapOptions = {}): GraphQLSchema {
   const resolvers = mergeResolvers([
     { DateTime: DateTimeScalar },
     productResolvers,
@@ -45,5 +46,5 @@ export function buildStorefrontSchema(): GraphQLSchema {
     adminResolvers,
   ] as Resolvers[]);
   const schema = makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
-  return withPolicyDescriptions(schema, readPolicyMap(schema));
+  return withPolicyDescriptions(schema, readPolicyMap(schema, policies));
 }

@@ -71,7 +71,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     metrics,
     events,
-    schema: buildStorefrontSchema(),
+    schema: buildStorefrontSchema({ defaultTtl: config.cacheDefaultTtlSeconds }),
     requestOf: (context) => (context as Context).fieldCache,
   });
   const createLoaders = createLoaderFactory({

@@ -50,7 +50,7 @@ export async function createCacheLayer(options: {
   requestOf: (context: unknown) => FieldCacheRequest | undefined;
 }): Promise<CacheLayer> {
   const { config, logger, events, metrics } = options;
-  const policies = readPolicyMap(options.schema);
+  const policies = readPolicyMap(options.schema, { defaultTtl: config.cacheDefaultTtlSeconds });
   if (!config.cacheEnabled) {
     logger.info('cache: off (CACHE_ENABLED=false); every read goes to the database');
     return {

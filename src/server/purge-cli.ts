@@ -18,7 +18,8 @@ runScript('Purge', async () => {
     process.stdout.write('No REDIS_URL: each instance has only its in-process cache, which a restart empties.\n');
     return;
   }
-  const prefix = keyPrefixFor(config, buildStorefrontSchema());
+  // The same schema as the API's (its printed form names the keys), default ttl included.
+  const prefix = keyPrefixFor(config, buildStorefrontSchema({ defaultTtl: config.cacheDefaultTtlSeconds }));
   const client = createCacheClient({ url: config.redisUrl, commandTimeoutMs: 5000, tlsCa: config.redisTlsCa });
   const cache = new TwoTierCache({ keys: new KeySpace(prefix, 0), redis: client });
   const channel = new InvalidationChannel({

@@ -113,8 +113,18 @@ describe('policies', () => {
     expect(map.policyOf('Query', 'a')).toBeUndefined();
   });
 
+  it('a directive naming no ttl, on itself or its type, takes the configured default (60 s unless set)', () => {
+    const schema = buildSchema(sdl('type Query { a: A n: Int @cached } type A @cached(scope: PRIVATE) { x: Int @cached(staleWhileRevalidate: 2) y: Int }'));
+    const configured = readPolicyMap(schema, { defaultTtl: 17 });
+    expect(configured.fields.get('Query.n')!.ttl).toBe(17);
+    expect(configured.types.get('A')!.ttl).toBe(17);
+    expect(configured.fields.get('A.x')).toEqual({ ttl: 17, scope: 'PRIVATE', staleWhileRevalidate: 2, tags: [] });
+    expect(readPolicyMap(schema).fields.get('Query.n')!.ttl).toBe(60);
+    // A ttl the directive names wins over the default.
+    expect(readPolicyMap(buildSchema(sdl('type Query { a: Int @cached(ttl: 5) }')), { defaultTtl: 17 }).fields.get('Query.a')!.ttl).toBe(5);
+  });
+
   it.each([
-    ['type Query { a: Int @cached }', /needs a ttl/],
     ['type Query { a: Int @cached(ttl: 0) }', /ttl must be from 1/],
     ['type Query { a: Int @cached(ttl: 5, tags: ["X:{user.id}"]) }', /use \{parent.id\} or \{args/],
   ])('a policy that makes no sense stops the start: %s', (body, message) => {

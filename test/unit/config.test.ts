@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       seedSize: 'demo',
       cookieSecure: false,
       corsOrigins: [],
+      cacheDefaultTtlSeconds: 60,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -31,6 +32,7 @@ describe('loadConfig', () => {
     [{ SEED_SIZE: 'huge' }, /SEED_SIZE must be one of demo, bench/],
     [{ COOKIE_SECURE: 'maybe' }, /COOKIE_SECURE must be true or false/],
     [{ CORS_ORIGINS: '*' }, /CORS_ORIGINS must list origins/],
+    [{ CACHE_DEFAULT_TTL_SECONDS: '0' }, /CACHE_DEFAULT_TTL_SECONDS must be a whole number from 1 to 604800/],
     [{ REDIS_URL: 'redis://h', REDIS_TLS_CA_FILE: __filename }, /REDIS_TLS_CA_FILE is set, but no Redis URL uses TLS/],
     [{ REDIS_URL: 'rediss://h', REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' }, /REDIS_TLS_CA_FILE names "\/nonexistent\/ca.pem", which cannot be read \(ENOENT\)/],
     [{ REDIS_URL: 'rediss://h', REDIS_TLS_CA_FILE: __filename }, /REDIS_TLS_CA_FILE names .* which holds no PEM certificate/],
