@@ -11,7 +11,15 @@ export interface CacheObserver {
   error(operation: string): void;
   /** A cached field answered: how, and how long it took. */
   resolved?(field: string, outcome: CacheOutcome, seconds: number): void;
+  /**
+   * A lookup for one batch of `source` (a loader or a cached field) took `seconds`; `redis`
+   * says whether L1 answered it all, Redis was asked, or Redis was needed but could not be
+   * asked (the call failed or timed out, the circuit was open, or an invalidation was owed).
+   */
+  lookedUp?(source: string, seconds: number, redis: RedisUse): void;
 }
+
+export type RedisUse = 'not_needed' | 'asked' | 'unavailable';
 
 export class CacheCounters implements CacheObserver {
   hits = 0;
@@ -43,5 +51,6 @@ export function fanOut(observers: readonly (CacheObserver | undefined)[]): Cache
     roundTrip: (command) => present.forEach((o) => o.roundTrip(command)),
     error: (operation) => present.forEach((o) => o.error(operation)),
     resolved: (field, outcome, seconds) => present.forEach((o) => o.resolved?.(field, outcome, seconds)),
+    lookedUp: (source, seconds, redis) => present.forEach((o) => o.lookedUp?.(source, seconds, redis)),
   };
 }

@@ -5,7 +5,7 @@
  * Redis it works as L1 alone, which is right for a single instance.
  */
 import type Redis from 'ioredis';
-import { CacheCounters, fanOut, type CacheObserver } from './cache-stats';
+import { CacheCounters, fanOut, type CacheObserver, type RedisUse } from './cache-stats';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker';
 import type { KeySpace } from './keys';
 import { L1Cache, type CacheEntry, type L1Options } from './l1';
@@ -117,6 +117,7 @@ export class TwoTierCache {
     checkTags: readonly string[],
     options: { acceptStale?: boolean; now?: number } = {},
   ): Promise<Lookup> {
+    const started = performance.now();
     const now = options.now ?? Date.now();
     // A stale entry (past its TTL, within its stale-while-revalidate window) is returned only to
     // callers that will refresh it; to the others it is a miss.
@@ -135,8 +136,10 @@ export class TwoTierCache {
       } else missing.push(i);
     });
     let remote: Map<string, string> | undefined;
-    if (missing.length > 0 && this.store && (await this.flushPending(false))) {
-      const read = await this.store.read(missing.map((i) => keys[i]!), checkTags);
+    let redis: RedisUse = 'not_needed';
+    if (missing.length > 0 && this.store) {
+      const read = (await this.flushPending(false)) ? await this.store.read(missing.map((i) => keys[i]!), checkTags) : undefined;
+      redis = read ? 'asked' : 'unavailable';
       remote = read?.versions;
       read?.entries.forEach((entry, j) => {
         const i = missing[j]!;
@@ -147,6 +150,8 @@ export class TwoTierCache {
       });
     }
     for (const i of missing) if (!entries[i]) this.observer.lookup(sourceOf(i), 'none', 'miss');
+    const seconds = (performance.now() - started) / 1000;
+    for (const name of typeof source === 'string' ? [source] : new Set(source)) this.observer.lookedUp?.(name, seconds, redis);
     return { entries, token: { remote, local } };
   }
 

@@ -35,8 +35,8 @@ export interface LoaderFactoryOptions {
   /** Absent: every loader goes straight to the database (the cache is off). */
   cache?: TwoTierCache;
   policies: PolicyMap;
-  /** Called with each database batch: which loader, how many keys. */
-  onBatch?: (loader: string, size: number) => void;
+  /** Called after each database batch: which loader, how many keys, how many seconds. */
+  onBatch?: (loader: string, size: number, seconds: number) => void;
 }
 
 /** The entity of each GraphQL type that has an entity loader (and so is cached by reference). */
@@ -55,8 +55,12 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
     ENTITY_TYPES.map((type) => [type, createEntityCodec(metadata.get(ENTITY_CLASSES[type].name))]),
   ) as { [T in EntityTypeName]: RowCodec<EntityOf<T>> };
 
-  /** Reports a database batch's size to the metrics. */
-  const batch = (loader: string, size: number) => options.onBatch?.(loader, size);
+  /** Runs one database batch, reporting its size and time to the metrics. */
+  const batch = <T>(loader: string, ids: readonly number[], load: () => Promise<T>): Promise<T> => {
+    if (!options.onBatch) return load();
+    const started = performance.now();
+    return load().finally(() => options.onBatch!(loader, ids.length, (performance.now() - started) / 1000));
+  };
 
   function cachedOrPlain<R>(loader: {
     /** The cache's name for what is loaded, e.g. `Product`. */
@@ -70,10 +74,7 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
     missing?: (id: number) => R;
   }): DataLoader<number, R | null> {
     const policy = policies.types.get(loader.policyType ?? loader.typeName);
-    const fetch = (ids: readonly number[]) => {
-      batch(loader.typeName, ids.length);
-      return loader.fetch(ids);
-    };
+    const fetch = (ids: readonly number[]) => batch(loader.typeName, ids, () => loader.fetch(ids));
     if (!cache || !policy) return createByKeyLoader({ fetch, keyOf: loader.keyOf });
     if (!inflight.has(loader.typeName)) inflight.set(loader.typeName, new Map());
     const cached = createCachedByKeyLoader<R>({
@@ -160,26 +161,19 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
         missing: (id) => ({ productId: id, reviewCount: 0, averageRating: null }),
       }),
       reviewPage: createPagePerParentLoader({
-        fetch: (ids: readonly number[], limit, after: CursorKey | null) => {
-          batch('ReviewPage', ids.length);
-          return findNewestReviews(em, ids, limit, after);
-        },
+        fetch: (ids: readonly number[], limit, after: CursorKey | null) =>
+          batch('ReviewPage', ids, () => findNewestReviews(em, ids, limit, after)),
         parentOf: (review) => review.product.id,
         cursorKey,
       }),
       orderPage: createPagePerParentLoader({
-        fetch: (ids: readonly number[], limit, after: CursorKey | null) => {
-          batch('OrderPage', ids.length);
-          return findNewestOrders(em, ids, limit, after);
-        },
+        fetch: (ids: readonly number[], limit, after: CursorKey | null) =>
+          batch('OrderPage', ids, () => findNewestOrders(em, ids, limit, after)),
         parentOf: (order) => order.user.id,
         cursorKey,
       }),
       orderItems: createByForeignKeyLoader({
-        fetch: (ids: readonly number[]) => {
-          batch('OrderItems', ids.length);
-          return findItemsOfOrders(em, ids);
-        },
+        fetch: (ids: readonly number[]) => batch('OrderItems', ids, () => findItemsOfOrders(em, ids)),
         keyOf: (item: OrderItem) => item.order.id,
       }),
     };

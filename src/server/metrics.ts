@@ -13,10 +13,14 @@ export interface Metrics {
   registry: Registry;
   cacheObserver: CacheObserver;
   sqlStatement(): void;
-  loaderBatch(loader: string, size: number): void;
+  /** A DataLoader's database load finished: how many keys, how long. */
+  loaderBatch(loader: string, size: number, seconds: number): void;
   invalidation(event: Exclude<InvalidationEvent, 'subscriber-up'>): void;
   handler: RequestHandler;
 }
+
+/** Latency buckets, from a hit in memory (well under a millisecond) to a slow database load. */
+const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
@@ -32,7 +36,7 @@ export function createMetrics(): Metrics {
     name: 'storefront_cache_field_seconds',
     help: 'Time to answer a cached field, by field and outcome (hit, stale, miss).',
     labelNames: ['field', 'outcome'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    buckets: SECONDS,
     registers: [registry],
   });
   const roundTrips = new Counter({
@@ -53,6 +57,22 @@ export function createMetrics(): Metrics {
     help: 'Keys per database load of each DataLoader.',
     labelNames: ['loader'] as const,
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [registry],
+  });
+  const loads = new Histogram({
+    name: 'storefront_loader_load_seconds',
+    help: 'Time of each database load of each DataLoader (the keys its batch found in no cache tier).',
+    labelNames: ['loader'] as const,
+    buckets: SECONDS,
+    registers: [registry],
+  });
+  const lookupTime = new Histogram({
+    name: 'storefront_cache_lookup_seconds',
+    help:
+      'Time of each cache lookup (L1, then Redis for what L1 lacks) of a loader or cached field batch, by source and ' +
+      'by Redis use: not_needed (L1 had it all), asked, or unavailable (failed, timed out or circuit open: answered from the database).',
+    labelNames: ['source', 'redis'] as const,
+    buckets: SECONDS,
     registers: [registry],
   });
   const invalidations = new Counter({
@@ -82,6 +102,9 @@ export function createMetrics(): Metrics {
     resolved(field, outcome, seconds) {
       resolved.observe({ field, outcome }, seconds);
     },
+    lookedUp(source, seconds, redis) {
+      lookupTime.observe({ source, redis }, seconds);
+    },
   };
 
   return {
@@ -92,7 +115,10 @@ export function createMetrics(): Metrics {
       const stats = currentRequestScope()?.stats;
       if (stats) stats.sqlStatements += 1;
     },
-    loaderBatch: (loader, size) => batches.observe({ loader }, size),
+    loaderBatch: (loader, size, seconds) => {
+      batches.observe({ loader }, size);
+      loads.observe({ loader }, seconds);
+    },
     invalidation: (event) => invalidations.inc({ event }),
     handler: async (_req, res) => {
       res.type(registry.contentType).send(await registry.metrics());

@@ -210,6 +210,9 @@ describe('Redis cut off and restored', () => {
     expect(update.body.errors).toBeUndefined();
     expect(await read('3')).toBe(4242);
     expect(cache.breaker.state).not.toBe('closed');
+    // /metrics says which loaders and fields went without Redis meanwhile.
+    const metrics = await (await server.raw({ path: '/metrics' })).text();
+    expect(metrics).toMatch(/storefront_cache_lookup_seconds_count\{source="Product",redis="unavailable"\} [1-9]/);
 
     await proxy.restore();
     // What L1 holds needs no Redis; a page not seen yet makes the cache probe it.

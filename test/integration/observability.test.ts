@@ -56,6 +56,10 @@ describe('/metrics', () => {
     expect(text).toMatch(/storefront_redis_round_trips_total\{command="mget"\} [1-9]/);
     expect(text).toMatch(/storefront_sql_statements_total [1-9]/);
     expect(text).toMatch(/storefront_loader_batch_size_count\{loader="Product"\} [1-9]/);
+    // Latency per loader: its database loads, and its cache lookups by how Redis was used.
+    expect(text).toMatch(/storefront_loader_load_seconds_count\{loader="Product"\} [1-9]/);
+    expect(text).toMatch(/storefront_cache_lookup_seconds_count\{source="Product",redis="asked"\} [1-9]/);
+    expect(text).toMatch(/storefront_cache_lookup_seconds_count\{source="Query.products",redis="asked"\} [1-9]/);
     expect(text).toMatch(/storefront_cache_invalidations_total\{event="published"\} [1-9]/);
     expect(text).toMatch(/storefront_cache_invalidations_total\{event="received"\} [1-9]/);
   });
