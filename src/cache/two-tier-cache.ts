@@ -138,7 +138,8 @@ export class TwoTierCache {
     let remote: Map<string, string> | undefined;
     let redis: RedisUse = 'not_needed';
     if (missing.length > 0 && this.store) {
-      const read = (await this.flushPending(false)) ? await this.store.read(missing.map((i) => keys[i]!), checkTags) : undefined;
+      const owedFlushed = await this.flushPending(false);
+      const read = owedFlushed ? await this.store.read(missing.map((i) => keys[i]!), checkTags) : undefined;
       redis = read ? 'asked' : 'unavailable';
       remote = read?.versions;
       read?.entries.forEach((entry, j) => {

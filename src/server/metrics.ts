@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics (`GET /metrics`, text format, via prom-client): what the cache does per
- * cached field and per loader, Redis round trips and errors, SQL statements, loader batch
- * sizes, invalidations. The same observer also feeds the per-request counts.
+ * cached field and per loader and how long it takes, Redis round trips and errors, SQL
+ * statements, loader batch sizes and load times, invalidations. The same observer also feeds
+ * the per-request counts.
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestHandler } from 'express';
