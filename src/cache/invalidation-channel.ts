@@ -87,7 +87,12 @@ export class InvalidationChannel {
         });
     });
     this.started = true;
-    const subscribed = subscriber.subscribe(this.invalidateChannel, this.ackChannel).then(() => true);
+    // SUBSCRIBE is sent only once the connection is ready: ioredis writes it at once to a
+    // connection still in its handshake, and Redis then refuses the handshake's INFO (the
+    // connection is in subscriber mode), so the client drops and reconnects, and
+    // acknowledgements sent meanwhile are lost.
+    const ready = subscriber.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => subscriber.once('ready', () => resolve()));
+    const subscribed = ready.then(() => subscriber.subscribe(this.invalidateChannel, this.ackChannel)).then(() => true);
     let timer: NodeJS.Timeout | undefined;
     const inTime = await Promise.race([
       subscribed,
