@@ -14,6 +14,7 @@ import { benchDocument } from '../helpers/documents';
 import { TEST_REDIS_URL } from '../helpers/env';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { until } from '../helpers/until';
 
 const lifetime = { ttl: 60, staleWhileRevalidate: 0 };
 let redis: Redis;
@@ -30,14 +31,6 @@ function newCache(prefix: string): TwoTierCache {
   const client = createCacheClient({ url: TEST_REDIS_URL });
   clients.push(client);
   return new TwoTierCache({ keys: new KeySpace(prefix, 0), redis: client });
-}
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 describe('a read overtaken by a write', () => {

@@ -5,6 +5,7 @@
  */
 import { closeRedis, createCacheClient, createSubscriberClient } from '../../src/redis/clients';
 import { startRedisServer } from '../helpers/redis-server';
+import { until } from '../helpers/until';
 
 async function closedPort(): Promise<number> {
   const redis = await startRedisServer();
@@ -19,7 +20,7 @@ it.each([
   const url = `redis://127.0.0.1:${await closedPort()}`;
   const errors: Error[] = [];
   const client = create({ url, onError: (error) => errors.push(error) });
-  while (errors.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+  await until(() => errors.length >= 2);
   expect(errors[0]!.message).toMatch(/ECONNREFUSED/);
   // A subscriber's QUIT would wait in its offline queue for a Redis that never comes.
   if (create === createSubscriberClient) void client.subscribe('anything').catch(() => undefined);
