@@ -5,11 +5,13 @@
  *   <prefix>:g<gen>:e:<Type>:<id>         an entity
  *   <prefix>:g<gen>:f:<Type.field>:<parent>:<argsHash>[:u<userId>]   a field's result
  *   <prefix>:g<gen>:r:<requestHash>[:u<userId>]   a whole response
- *   <prefix>:g<gen>:t:<tag>               the keys built from <tag> (a set)
+ *   <prefix>:t:<tag>                      the keys built from <tag>, of any generation (a set)
  *   <prefix>:tv:<tag>                     how often <tag> was invalidated (a counter)
  *
  * The prefix carries the schema's hash, so a deploy that changes the schema never reads entries
- * written by the old shape.
+ * written by the old shape. Tag sets carry no generation: instances can disagree on it for a
+ * while (Redis restarted without persistence and forgot it, and an instance started since reads
+ * 0 while the others keep theirs), and a write must still delete every instance's entries.
  */
 import { createHash } from 'node:crypto';
 
@@ -42,7 +44,7 @@ export class KeySpace {
   }
 
   tagSet(tag: string): string {
-    return `${this.base}:t:${tag}`;
+    return `${this.prefix}:t:${tag}`;
   }
 
   tagVersion(tag: string): string {

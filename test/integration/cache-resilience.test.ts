@@ -27,10 +27,10 @@ afterAll(async () => {
   await Promise.all([redis, ...clients].map((c) => c.quit().catch(() => undefined)));
 });
 
-function newCache(prefix: string): TwoTierCache {
+function newCache(prefix: string, generation = 0): TwoTierCache {
   const client = createCacheClient({ url: TEST_REDIS_URL });
   clients.push(client);
-  return new TwoTierCache({ keys: new KeySpace(prefix, 0), redis: client });
+  return new TwoTierCache({ keys: new KeySpace(prefix, generation), redis: client });
 }
 
 describe('a read overtaken by a write', () => {
@@ -55,6 +55,32 @@ describe('a read overtaken by a write', () => {
     const fresh = await reader.lookup('Product', [key], ['Product:1']);
     await reader.fill([{ key, value: { price: 'new' }, tags: ['Product:1'], lifetime, checkTags: ['Product:1'] }], fresh.token);
     expect(JSON.parse((await redis.get(key))!).v).toEqual({ price: 'new' });
+  });
+});
+
+describe('instances that disagree on the key generation', () => {
+  // Redis restarted without persistence and forgot the generation: an instance started since
+  // reads 0, the others keep the one a purge gave them. Until they agree, their entries live
+  // under different keys, and a write on either must still delete the other's.
+  it('delete each other\'s entries when they invalidate a tag', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const older = newCache(prefix, 5);
+    const newer = newCache(prefix, 0);
+    await until(() => older.store!.client.status === 'ready' && newer.store!.client.status === 'ready');
+    const fillFor = async (cache: TwoTierCache) => {
+      const key = cache.keys.entity('Product', 3);
+      const { token } = await cache.lookup('Product', [key], ['Product:3']);
+      await cache.fill([{ key, value: { price: 'old' }, tags: ['Product:3'], lifetime, checkTags: ['Product:3'] }], token);
+      expect(await redis.get(key)).not.toBeNull();
+      return key;
+    };
+    const olderKey = await fillFor(older);
+    await newer.invalidate(['Product:3']);
+    expect(await redis.get(olderKey)).toBeNull();
+
+    const newerKey = await fillFor(newer);
+    await older.invalidate(['Product:3']);
+    expect(await redis.get(newerKey)).toBeNull();
   });
 });
 

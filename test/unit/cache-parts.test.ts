@@ -12,7 +12,7 @@ describe('keys', () => {
     expect(keys.field('Product.reviews', 42, 'abc')).toBe('sf:s1a2b3c4:g3:f:Product.reviews:42:abc');
     expect(keys.field('Query.me', undefined, '0', 7)).toBe('sf:s1a2b3c4:g3:f:Query.me:-:0:u7');
     expect(keys.response('deadbeef', 7)).toBe('sf:s1a2b3c4:g3:r:deadbeef:u7');
-    expect(keys.tagSet('Product:42')).toBe('sf:s1a2b3c4:g3:t:Product:42');
+    expect(keys.tagSet('Product:42')).toBe('sf:s1a2b3c4:t:Product:42');
     expect(keys.tagVersion('Product:42')).toBe('sf:s1a2b3c4:tv:Product:42');
     expect(keys.generationKey).toBe('sf:s1a2b3c4:gen');
   });
