@@ -77,9 +77,10 @@ export class InvalidationChannel {
     // meanwhile: read the generation before trusting L1 again.
     subscriber.on('ready', () => {
       if (!this.started || cache.isL1Trusted) return;
-      this.options.publisher
-        .get(cache.keys.generationKey)
-        .then((generation) => cache.purgeLocal(Number(generation ?? 0)))
+      // (And if Redis restarted and forgot it, it gets ours back: see agreesOnGeneration.)
+      cache
+        .settleGeneration()
+        .then((generation) => cache.purgeLocal(generation))
         .catch(() => undefined)
         .finally(() => {
           cache.trustL1();
@@ -126,8 +127,10 @@ export class InvalidationChannel {
    * generation (old entries are never read again and expire by themselves) and clears L1s.
    */
   async purge(): Promise<InvalidationResult & { generation: number }> {
-    const { cache, publisher } = this.options;
-    const generation = await publisher.incr(cache.keys.generationKey);
+    const { cache } = this.options;
+    // Past both Redis's generation and this instance's, should they disagree.
+    const generation = await cache.settleGeneration(1);
+    if (generation === undefined) throw new Error('Redis did not answer; nothing was purged. Try again when it is back.');
     cache.purgeLocal(generation);
     const result = await this.broadcast({
       id: randomUUID(),
@@ -187,7 +190,15 @@ export class InvalidationChannel {
       this.acknowledged(message.id);
       return;
     }
-    if (typeof message.generation === 'number') this.options.cache.purgeLocal(message.generation);
+    if (typeof message.generation === 'number') {
+      const { cache } = this.options;
+      // A purge from an instance behind this one (Redis forgot the generation, and it started
+      // since) must still empty this one: it moves past its own generation, and tells Redis.
+      if (message.generation < cache.keys.generation) {
+        cache.purgeLocal(cache.keys.generation + 1);
+        void cache.settleGeneration();
+      } else cache.purgeLocal(message.generation);
+    }
     this.options.cache.dropLocal(message.tags);
     if (Date.now() > message.deadline) {
       // The writer stopped waiting for us; a reader may have been served stale meanwhile.

@@ -63,9 +63,22 @@ end
 return deleted
 `;
 
+/**
+ * Sets the key generation to the larger of Redis's and `atLeast`, plus `step` (0: agree on the
+ * newest one known; 1: a purge, past every generation any instance uses). Never moves it back.
+ * KEYS: [generationKey]; ARGV: [atLeast, step]; returns the generation now in force.
+ */
+const GENERATION_SCRIPT = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local next = math.max(current, tonumber(ARGV[1])) + tonumber(ARGV[2])
+if next ~= current then redis.call('SET', KEYS[1], next) end
+return next
+`;
+
 interface ScriptedRedis extends Redis {
   cacheFill(numKeys: number, ...args: (string | number)[]): Promise<number>;
   cacheInvalidate(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  cacheGeneration(numKeys: number, ...args: (string | number)[]): Promise<number>;
 }
 
 /**
@@ -137,6 +150,7 @@ export class RedisStore {
   ) {
     redis.defineCommand('cacheFill', { lua: FILL_SCRIPT });
     redis.defineCommand('cacheInvalidate', { lua: INVALIDATE_SCRIPT });
+    redis.defineCommand('cacheGeneration', { lua: GENERATION_SCRIPT });
     this.redis = redis as ScriptedRedis;
   }
 
@@ -160,21 +174,30 @@ export class RedisStore {
   }
 
   /**
-   * One MGET for `keys` and the versions of `versionTags`. Entries come back decoded (or
-   * undefined); versions as strings ('' when never invalidated). Undefined when Redis failed.
+   * One MGET for `keys`, the versions of `versionTags` and the key generation in force. Entries
+   * come back decoded (or undefined); versions as strings ('' when never invalidated).
+   * Undefined when Redis failed.
    */
   async read(
     keys: readonly string[],
     versionTags: readonly string[] = [],
-  ): Promise<{ entries: (CacheEntry | undefined)[]; versions: Map<string, string> } | undefined> {
-    if (keys.length === 0 && versionTags.length === 0) return { entries: [], versions: new Map() };
-    const all = [...keys, ...versionTags.map((tag) => this.keys.tagVersion(tag))];
+  ): Promise<{ entries: (CacheEntry | undefined)[]; versions: Map<string, string>; generation: number } | undefined> {
+    const all = [...keys, ...versionTags.map((tag) => this.keys.tagVersion(tag)), this.keys.generationKey];
     const raw = await this.guarded('mget', () => this.redis.mget(...all));
     if (!raw) return undefined;
     const entries = raw.slice(0, keys.length).map((payload) => decode(payload));
     const versions = new Map<string, string>();
     versionTags.forEach((tag, i) => versions.set(tag, raw[keys.length + i] ?? ''));
-    return { entries, versions };
+    return { entries, versions, generation: Number(raw[all.length - 1] ?? 0) };
+  }
+
+  /**
+   * Agrees on the key generation: Redis keeps the larger of its own and `atLeast` (`step` 0),
+   * or moves past both (`step` 1, a purge). Resolves to the generation in force, or undefined
+   * when Redis could not be asked.
+   */
+  async settleGeneration(atLeast: number, step: 0 | 1 = 0): Promise<number | undefined> {
+    return this.guarded('generation', () => this.redis.cacheGeneration(1, this.keys.generationKey, atLeast, step));
   }
 
   /**

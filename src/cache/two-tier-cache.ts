@@ -139,7 +139,8 @@ export class TwoTierCache {
     let redis: RedisUse = 'not_needed';
     if (missing.length > 0 && this.store) {
       const owedFlushed = await this.flushPending(false);
-      const read = owedFlushed ? await this.store.read(missing.map((i) => keys[i]!), checkTags) : undefined;
+      let read = owedFlushed ? await this.store.read(missing.map((i) => keys[i]!), checkTags) : undefined;
+      if (read && !this.agreesOnGeneration(read.generation)) read = undefined;
       redis = read ? 'asked' : 'unavailable';
       remote = read?.versions;
       read?.entries.forEach((entry, j) => {
@@ -199,11 +200,29 @@ export class TwoTierCache {
       const local = this.peek(key);
       if (local) return local;
       const read = await this.store?.read([key]);
+      if (read && !this.agreesOnGeneration(read.generation)) return undefined;
       const entry = read?.entries[0];
       if (entry && entry.freshUntil > Date.now()) return entry;
       if (!read) return undefined;
     }
     return undefined;
+  }
+
+  /**
+   * Compares the key generation Redis holds with this instance's. A newer one means a purge
+   * this instance has not heard of: it takes it up, and what was just read (under the old
+   * generation's keys) must not be used. An older one means Redis forgot (it restarted without
+   * persistence): it is raised back, so instances started since take up this one, and a purge
+   * then moves every instance on.
+   */
+  private agreesOnGeneration(seen: number): boolean {
+    const ours = this.keys.generation;
+    if (seen > ours) {
+      this.purgeLocal(seen);
+      return false;
+    }
+    if (seen < ours) void this.track(this.store!.settleGeneration(ours));
+    return true;
   }
 
   /** A fresh L1 entry for `key`, without counting or asking Redis. */
@@ -287,6 +306,15 @@ export class TwoTierCache {
     if (generation !== undefined && generation > this.keys.generation) this.keys.generation = generation;
     this.dropLocal([]);
     this.l1.clear();
+  }
+
+  /**
+   * Agrees with Redis on the key generation (see RedisStore.settleGeneration): `step` 1 moves
+   * past every generation in use (a purge). Resolves to the generation in force; undefined
+   * without Redis.
+   */
+  async settleGeneration(step: 0 | 1 = 0): Promise<number | undefined> {
+    return this.store?.settleGeneration(this.keys.generation, step);
   }
 
   /** This instance may have missed invalidations: forget L1 and stop using it until `trustL1`. */

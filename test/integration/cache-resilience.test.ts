@@ -67,10 +67,10 @@ describe('instances that disagree on the key generation', () => {
     const older = newCache(prefix, 5);
     const newer = newCache(prefix, 0);
     await until(() => older.store!.client.status === 'ready' && newer.store!.client.status === 'ready');
+    // Filled without a lookup first: a Redis read would make them agree (see below).
     const fillFor = async (cache: TwoTierCache) => {
       const key = cache.keys.entity('Product', 3);
-      const { token } = await cache.lookup('Product', [key], ['Product:3']);
-      await cache.fill([{ key, value: { price: 'old' }, tags: ['Product:3'], lifetime, checkTags: ['Product:3'] }], token);
+      await cache.fill([{ key, value: { price: 'old' }, tags: ['Product:3'], lifetime, checkTags: [] }], { remote: new Map(), local: new Map() });
       expect(await redis.get(key)).not.toBeNull();
       return key;
     };
@@ -81,6 +81,57 @@ describe('instances that disagree on the key generation', () => {
     const newerKey = await fillFor(newer);
     await older.invalidate(['Product:3']);
     expect(await redis.get(newerKey)).toBeNull();
+  });
+
+  it('a purge an instance did not hear of is taken up at its next Redis read, which it does not use', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const writer = newCache(prefix);
+    const reader = newCache(prefix);
+    await until(() => writer.store!.client.status === 'ready' && reader.store!.client.status === 'ready');
+    const key = writer.keys.entity('Product', 4);
+    const { token } = await writer.lookup('Product', [key], ['Product:4']);
+    await writer.fill([{ key, value: { price: 'before the purge' }, tags: ['Product:4'], lifetime, checkTags: ['Product:4'] }], token);
+    // What a purge does in Redis, without the message (the reader's subscriber was away).
+    await redis.set(reader.keys.generationKey, '3');
+    const read = await reader.lookup('Product', [key], ['Product:4']);
+    expect(read.entries[0]).toBeUndefined();
+    expect(reader.keys.generation).toBe(3);
+  });
+
+  it('a Redis that forgot the generation is given it back, so instances started since take it up', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const older = newCache(prefix, 5);
+    await until(() => older.store!.client.status === 'ready');
+    await older.lookup('Product', [older.keys.entity('Product', 6)], ['Product:6']);
+    await older.settled();
+    expect(await redis.get(older.keys.generationKey)).toBe('5');
+  });
+
+  it('a purge by an instance behind the others moves them on too', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const ahead = newCache(prefix, 5);
+    const behind = newCache(prefix, 0);
+    const channels = [ahead, behind].map(
+      (cache) =>
+        new InvalidationChannel({
+          cache,
+          publisher: cache.store!.client,
+          subscriber: createSubscriberClient({ url: TEST_REDIS_URL }),
+          prefix,
+          ackTimeoutMs: 5000,
+        }),
+    );
+    try {
+      await Promise.all(channels.map((channel) => channel.start()));
+      const { generation, acknowledged } = await channels[1]!.purge();
+      expect(acknowledged).toBe(2);
+      expect(behind.keys.generation).toBe(generation);
+      // The one ahead left its own generation behind, and told Redis where it went.
+      expect(ahead.keys.generation).toBe(6);
+      await until(async () => (await redis.get(ahead.keys.generationKey)) === '6');
+    } finally {
+      await Promise.all(channels.map((channel) => channel.stop()));
+    }
   });
 });
 
