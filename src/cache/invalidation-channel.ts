@@ -73,19 +73,23 @@ export class InvalidationChannel {
       cache.distrustL1();
       this.options.onEvent?.('subscriber-down');
     });
-    // ioredis re-subscribes after a reconnect, then emits `ready`. A purge may have happened
-    // meanwhile: read the generation before trusting L1 again.
+    // After a reconnect, ioredis emits `ready` and only then sends its own SUBSCRIBE again. L1
+    // is trusted again once Redis has confirmed a subscription of ours (from its reply on, no
+    // message can be missed) and the generation has been read (a purge may have happened; and
+    // if Redis restarted and forgot it, it gets ours back: see agreesOnGeneration).
     subscriber.on('ready', () => {
       if (!this.started || cache.isL1Trusted) return;
-      // (And if Redis restarted and forgot it, it gets ours back: see agreesOnGeneration.)
-      cache
-        .settleGeneration()
-        .then((generation) => cache.purgeLocal(generation))
-        .catch(() => undefined)
-        .finally(() => {
+      subscriber
+        .subscribe(this.invalidateChannel, this.ackChannel)
+        .then(() => cache.settleGeneration())
+        .then((generation) => {
+          // Dropped again meanwhile: the next `ready` tries again.
+          if (!this.started || subscriber.status !== 'ready') return;
+          cache.purgeLocal(generation);
           cache.trustL1();
           this.options.onEvent?.('subscriber-up');
-        });
+        })
+        .catch(() => undefined);
     });
     this.started = true;
     // SUBSCRIBE is sent only once the connection is ready: ioredis writes it at once to a

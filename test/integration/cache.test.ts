@@ -6,6 +6,7 @@ import Redis from 'ioredis';
 import { benchDocument } from '../helpers/documents';
 import { TEST_REDIS_URL } from '../helpers/env';
 import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
+import { until } from '../helpers/until';
 
 let a: TestServer;
 let b: TestInstance;
@@ -154,6 +155,7 @@ describe('invalidation across instances', () => {
 
   it('the writer counts its own receipt itself: one acknowledgement crosses Redis per other instance, one drop per instance', async () => {
     const listener = new Redis(TEST_REDIS_URL);
+    const publisher = new Redis(TEST_REDIS_URL);
     const acks: string[] = [];
     try {
       const ackChannel = `${a.app.cacheLayer.cache!.keys.prefix}:ack`;
@@ -169,14 +171,17 @@ describe('invalidation across instances', () => {
         };
       }
       expect(await a.app.cacheLayer.invalidate(['Nothing:3'])).toEqual({ receivers: 2, acknowledged: 2 });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Every acknowledgement was published before the invalidation resolved; a marker published
+      // after it reaches the listener after them all (Redis delivers in the order it publishes).
+      await publisher.publish(ackChannel, 'marker');
+      await until(() => acks.includes('marker'));
       // Only B acknowledged over Redis; A counted its own receipt.
-      expect(acks).toHaveLength(1);
+      expect(acks.filter((ack) => ack !== 'marker')).toHaveLength(1);
       // And A dropped the tags once, before publishing, not again when its own message came back.
       expect(drops.get(a)).toBe(1);
       expect(drops.get(b)).toBe(1);
     } finally {
-      await listener.quit();
+      await Promise.all([listener.quit(), publisher.quit()]);
     }
   });
 });
