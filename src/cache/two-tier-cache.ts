@@ -84,6 +84,8 @@ export class TwoTierCache {
   private flushing: Promise<boolean> | undefined;
   /** False while this instance may have missed invalidations (subscriber down): L1 is bypassed. */
   private l1Trusted = true;
+  /** A raise of Redis's forgotten key generation is under way (see agreesOnGeneration). */
+  private raisingGeneration = false;
   /** Fills and background refreshes under way (see `settled`). */
   private readonly writes = new Set<Promise<void>>();
 
@@ -221,7 +223,11 @@ export class TwoTierCache {
       this.purgeLocal(seen);
       return false;
     }
-    if (seen < ours) void this.track(this.store!.settleGeneration(ours));
+    // One raise at a time: every read in flight meanwhile sees the old value too.
+    if (seen < ours && !this.raisingGeneration) {
+      this.raisingGeneration = true;
+      void this.track(this.store!.settleGeneration(ours)).finally(() => (this.raisingGeneration = false));
+    }
     return true;
   }
 
