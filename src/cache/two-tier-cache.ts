@@ -141,8 +141,7 @@ export class TwoTierCache {
     let redis: RedisUse = 'not_needed';
     if (missing.length > 0 && this.store) {
       const owedFlushed = await this.flushPending(false);
-      let read = owedFlushed ? await this.store.read(missing.map((i) => keys[i]!), checkTags) : undefined;
-      if (read && !this.agreesOnGeneration(read.generation)) read = undefined;
+      const read = owedFlushed ? await this.readRemote(missing.map((i) => keys[i]!), checkTags) : undefined;
       redis = read ? 'asked' : 'unavailable';
       remote = read?.versions;
       read?.entries.forEach((entry, j) => {
@@ -201,13 +200,18 @@ export class TwoTierCache {
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
       const local = this.peek(key);
       if (local) return local;
-      const read = await this.store?.read([key]);
-      if (read && !this.agreesOnGeneration(read.generation)) return undefined;
+      const read = this.store && (await this.readRemote([key]));
       const entry = read?.entries[0];
       if (entry && entry.freshUntil > Date.now()) return entry;
       if (!read) return undefined;
     }
     return undefined;
+  }
+
+  /** A Redis read; undefined if Redis failed or the read was of another generation's keys. */
+  private async readRemote(keys: readonly string[], versionTags?: readonly string[]) {
+    const read = await this.store!.read(keys, versionTags);
+    return read && this.agreesOnGeneration(read.generation) ? read : undefined;
   }
 
   /**
