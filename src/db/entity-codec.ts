@@ -1,8 +1,10 @@
 /**
  * Turns an entity into a JSON-safe record for the cache and back, driven by the entity's
  * MikroORM metadata: dates travel as ISO strings, a many-to-one as `{ id }`, and lazy or hidden
- * properties (a password hash) are never written. A decoded record is a plain, read-only
- * object shaped like the entity, which is all a resolver reads.
+ * properties (a password hash) are never written. A decoded record, and a record read straight
+ * from a row, is a plain object with the same shape and types as the ORM entity (dates as
+ * `Date`, absent values as `null`), so no resolver can tell where an entity came from: a cursor
+ * built from a row's raw timestamp text was once refused by the API that issued it.
  */
 import { ReferenceKind, type EntityMetadata } from '@mikro-orm/core';
 
@@ -23,19 +25,30 @@ export function createEntityCodec<T extends object>(meta: EntityMetadata<T>): Ro
   const props = meta.props.filter(
     (prop) => !prop.lazy && !prop.hidden && (prop.kind === ReferenceKind.SCALAR || prop.kind === ReferenceKind.MANY_TO_ONE),
   );
-  const dates = props.filter((prop) => prop.kind === ReferenceKind.SCALAR && prop.runtimeType === 'Date').map((p) => p.name as string);
+  const kinds = new Map(
+    props.map((prop) => [
+      prop.name as string,
+      prop.kind === ReferenceKind.MANY_TO_ONE ? 'reference' : prop.runtimeType === 'Date' ? 'date' : 'plain',
+    ]),
+  );
   const references = props.filter((prop) => prop.kind === ReferenceKind.MANY_TO_ONE).map((p) => p.name as string);
   const names = props.map((p) => p.name as string);
-  const columns = props.map((p) => ({ name: p.name as string, column: p.fieldNames[0]!, reference: p.kind === ReferenceKind.MANY_TO_ONE }));
+  const columns = props.map((p) => ({ name: p.name as string, column: p.fieldNames[0]! }));
+  /** A property's value in the ORM entity's form, from JSON or from the driver's row. */
+  const revive = (name: string, value: unknown): unknown => {
+    if (value === undefined || value === null) return null;
+    const kind = kinds.get(name);
+    if (kind === 'reference') return typeof value === 'object' ? value : { id: value };
+    // The driver hands timestamps over as PostgreSQL's text; the ORM hydrates them as Date.
+    if (kind === 'date' && !(value instanceof Date)) return new Date(value as string);
+    return value;
+  };
 
   return {
     selectFrom: `select ${columns.map((c) => `"${c.column}"`).join(', ')} from "${meta.tableName}"`,
     fromRow(row) {
       const record: Record<string, unknown> = {};
-      for (const { name, column, reference } of columns) {
-        const value = row[column];
-        record[name] = reference ? (value == null ? null : { id: value }) : value;
-      }
+      for (const { name, column } of columns) record[name] = revive(name, row[column]);
       return record as T;
     },
     encode(entity) {
@@ -49,8 +62,9 @@ export function createEntityCodec<T extends object>(meta: EntityMetadata<T>): Ro
       return record;
     },
     decode(record) {
-      const result = { ...(record as Record<string, unknown>) };
-      for (const name of dates) if (typeof result[name] === 'string') result[name] = new Date(result[name] as string);
+      const source = record as Record<string, unknown>;
+      const result: Record<string, unknown> = {};
+      for (const name of names) result[name] = revive(name, source[name]);
       return result as T;
     },
   };

@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000_initial } from './Migration20261122000000_initial';
+import { Migration20261201000000_millisecond_timestamps } from './Migration20261201000000_millisecond_timestamps';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so the same list works
@@ -7,4 +8,5 @@ import { Migration20261122000000_initial } from './Migration20261122000000_initi
  */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
+  { name: 'Migration20261201000000_millisecond_timestamps', class: Migration20261201000000_millisecond_timestamps },
 ];
