@@ -50,7 +50,8 @@ const USAGE = `Usage: npm run bench -- [options]
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/sf_bench),
              BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_POOL_MAX (server's
              DATABASE_POOL_MAX, default 10), BENCH_NODE_FLAGS (extra Node flags for every
-             server process, ours and the peer alike, e.g. --max-semi-space-size=64), SHARED_DIR.`;
+             server process, ours and the peer alike, e.g. --max-semi-space-size=64), SHARED_DIR
+             (read its bench/queries instead of the project's copy, bench/queries).`;
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/sf_bench';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';

@@ -1,11 +1,17 @@
 /**
- * What the benchmark sends: the contract documents of `shared/bench/queries`, read unchanged,
- * each with a deterministic sequence of variables and a check of every response's data.
+ * What the benchmark sends: the contract documents (the project's copy, `bench/queries`), read
+ * unchanged, each with a deterministic sequence of variables and a check of every response's data.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-export const SHARED_DIR = process.env.SHARED_DIR ?? path.resolve(__dirname, '../../shared');
+/**
+ * The project's copy of the contract, so a clone benchmarks on its own; `SHARED_DIR` names
+ * another `shared/` to read instead (an empty value counts as unset).
+ */
+export const QUERIES_DIR = process.env.SHARED_DIR
+  ? path.join(process.env.SHARED_DIR, 'bench', 'queries')
+  : path.join(__dirname, 'queries');
 
 /** Ids present in the benchmark database, read from it before the run. */
 export interface Keys {
@@ -14,7 +20,7 @@ export interface Keys {
 }
 
 export interface Workload {
-  /** File name in shared/bench/queries, without `.graphql`. */
+  /** File name in QUERIES_DIR, without `.graphql`. */
   document: string;
   /** What the rows stand for, for the report. */
   description: string;
@@ -31,7 +37,7 @@ export interface Workload {
 }
 
 export function readDocument(name: string): string {
-  return readFileSync(path.join(SHARED_DIR, 'bench', 'queries', `${name}.graphql`), 'utf8');
+  return readFileSync(path.join(QUERIES_DIR, `${name}.graphql`), 'utf8');
 }
 
 function gcd(a: number, b: number): number {

@@ -1,18 +1,22 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SHARED_DIR } from './env';
+import { QUERIES_DIR } from './env';
 
-export type BenchDocument =
-  | 'catalog'
-  | 'product-page'
-  | 'me'
-  | 'login'
-  | 'update-price'
-  | 'add-review'
-  | 'product-updated'
-  | 'review-added';
+/** Every document of the workload contract, by file name without `.graphql`. */
+export const BENCH_DOCUMENTS = [
+  'catalog',
+  'product-page',
+  'me',
+  'login',
+  'update-price',
+  'add-review',
+  'product-updated',
+  'review-added',
+] as const;
 
-/** A document of the workload contract, exactly as `shared/bench/queries` holds it. */
+export type BenchDocument = (typeof BENCH_DOCUMENTS)[number];
+
+/** A document of the workload contract, exactly as the contract holds it. */
 export function benchDocument(name: BenchDocument): string {
-  return readFileSync(path.join(SHARED_DIR, 'bench', 'queries', `${name}.graphql`), 'utf8');
+  return readFileSync(path.join(QUERIES_DIR, `${name}.graphql`), 'utf8');
 }

@@ -15,7 +15,7 @@ import {
   validate,
 } from 'graphql';
 import { buildStorefrontSchema } from '../../src/modules';
-import { SHARED_DIR } from '../helpers/env';
+import { QUERIES_DIR } from '../helpers/env';
 
 const schema = buildStorefrontSchema();
 
@@ -56,7 +56,7 @@ describe('the storefront schema', () => {
     expect(schema.getType('PageInfo')!.description).not.toContain('Server cache');
   });
 
-  const queriesDir = path.join(SHARED_DIR, 'bench', 'queries');
+  const queriesDir = QUERIES_DIR;
   const documents = readdirSync(queriesDir).filter((f) => f.endsWith('.graphql'));
   // Subscriptions arrive with the live-updates work; every query and mutation is served now.
   const served = documents.filter((f) => !/^\s*(#.*\n\s*)*subscription\b/.test(readFileSync(path.join(queriesDir, f), 'utf8')));
