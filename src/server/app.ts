@@ -23,6 +23,7 @@ import { createResponseCache } from '../cache/response-cache';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { createMetrics } from './metrics';
 import { requestStatsPlugin } from './request-stats-plugin';
+import { graphqlOverHttpPlugin } from './graphql-over-http-plugin';
 import { currentRequestScope, newRequestScope, withRequestScope } from '../cache/request-scope';
 import { createCacheLayer, type CacheLayer } from './cache-layer';
 import { createSessionResolver } from '../session/session-cache';
@@ -106,6 +107,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }),
       // Sandbox shows each response's cache summary; production responses carry none.
       ...(production ? [] : [requestStatsPlugin()]),
+      graphqlOverHttpPlugin<Context>(),
       ...(peerSetsCacheControl ? [] : [ApolloServerPluginCacheControlDisabled()]),
       ...(responseCache ? [responseCache.plugin<Context>()] : []),
       ...extraPlugins,

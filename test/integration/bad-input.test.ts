@@ -104,30 +104,43 @@ describe('requests that never reach GraphQL', () => {
 });
 
 describe('requests GraphQL refuses before executing', () => {
-  it('an unknown field answers 400 GRAPHQL_VALIDATION_FAILED naming the field', async () => {
+  // The GraphQL-over-HTTP spec: 200 when the answer is application/json (what fetch's default
+  // `Accept: */*` gets), 400 when the client accepts application/graphql-response+json.
+  const STRICT = { headers: { accept: 'application/graphql-response+json' } };
+
+  it('an unknown field answers GRAPHQL_VALIDATION_FAILED naming the field (200, or 400 as graphql-response+json)', async () => {
     await expectDatabaseUnchanged(server.database, async () => {
-      const response = await server.request('{ products { edges { node { id colour } } } }');
-      const error = expectError(response, 400, 'GRAPHQL_VALIDATION_FAILED', /"colour"/);
+      const query = '{ products { edges { node { id colour } } } }';
+      const response = await server.request(query);
+      const error = expectError(response, 200, 'GRAPHQL_VALIDATION_FAILED', /"colour"/);
       expect(error.message).toContain('"Product"');
       expect(response.body.data).toBeUndefined();
+      const strict = await server.request(query, undefined, STRICT);
+      expectError(strict, 400, 'GRAPHQL_VALIDATION_FAILED', /"colour"/);
+      expect(strict.body.data).toBeUndefined();
     });
   });
 
-  it('an ID variable of the wrong type answers 400 BAD_USER_INPUT naming the variable', async () => {
+  it('an ID variable of the wrong type answers BAD_USER_INPUT naming the variable (200, or 400 as graphql-response+json)', async () => {
     await expectDatabaseUnchanged(server.database, async () => {
       const response = await server.request(PRODUCT, { id: { nested: 1 } });
-      expectError(response, 400, 'BAD_USER_INPUT', /\$id/);
+      expectError(response, 200, 'BAD_USER_INPUT', /\$id/);
       expect(response.body.data).toBeUndefined();
+      const strict = await server.request(PRODUCT, { id: { nested: 1 } }, STRICT);
+      expectError(strict, 400, 'BAD_USER_INPUT', /\$id/);
     });
   });
 
-  it('$priceCents sent as a string answers 400 BAD_USER_INPUT and nothing is written', async () => {
+  it('$priceCents sent as a string answers BAD_USER_INPUT and nothing is written (200, or 400 as graphql-response+json)', async () => {
     const product = server.dataset.products[0]!;
     await expectDatabaseUnchanged(server.database, async () => {
-      const response = await server.request(benchDocument('update-price'), { id: String(product.id), priceCents: '999' }, { token: adminToken });
-      const error = expectError(response, 400, 'BAD_USER_INPUT', /\$priceCents/);
+      const variables = { id: String(product.id), priceCents: '999' };
+      const response = await server.request(benchDocument('update-price'), variables, { token: adminToken });
+      const error = expectError(response, 200, 'BAD_USER_INPUT', /\$priceCents/);
       expect(error.message).toMatch(/Int/);
       expect(response.body.data).toBeUndefined();
+      const strict = await server.request(benchDocument('update-price'), variables, { token: adminToken, ...STRICT });
+      expectError(strict, 400, 'BAD_USER_INPUT', /\$priceCents/);
     });
   });
 });
@@ -364,7 +377,7 @@ describe('in production', () => {
     expect(test.body.errors![0]!.extensions!.stacktrace).toBeDefined();
 
     const invalid = await production.request(PRODUCT, { id: 1.5 });
-    expectError(invalid, 400, 'BAD_USER_INPUT', /\$id/);
+    expectError(invalid, 200, 'BAD_USER_INPUT', /\$id/);
     expect(invalid.body.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT' });
   });
 
