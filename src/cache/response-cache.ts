@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import {
   getNamedType,
   isObjectType,
@@ -23,11 +23,12 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import { etagOf, etagOfEntry, httpCacheHeaders, ifNoneMatchHits, NOT_STORABLE, type HttpCachingOptions } from './http-caching';
 import { stableStringify } from './keys';
 import type { CachePolicy, PolicyMap } from './policy';
 import { currentRequestScope } from './request-scope';
 import { ANY_TAG } from './redis-store';
-import type { TwoTierCache } from './two-tier-cache';
+import type { CacheEntry, TwoTierCache } from './two-tier-cache';
 
 export interface OperationPolicy {
   cacheable: boolean;
@@ -95,6 +96,8 @@ export interface ResponseCacheOptions {
   policies: PolicyMap;
   /** Default 1000. Documents whose policy is remembered. */
   maxDocuments?: number;
+  /** What GET answers tell browsers and CDNs (see `http-caching.ts`). */
+  http?: HttpCachingOptions;
 }
 
 interface RequestShape {
@@ -105,6 +108,7 @@ interface RequestShape {
 
 export function createResponseCache(options: ResponseCacheOptions) {
   const { cache, schema, policies } = options;
+  const http = options.http ?? {};
   const byDocument = new LRUCache<string, OperationPolicy>({ max: options.maxDocuments ?? 1000 });
 
   const policyFor = (query: string, operationName: string | undefined): OperationPolicy => {
@@ -157,17 +161,10 @@ export function createResponseCache(options: ResponseCacheOptions) {
     return share;
   };
 
-  /** Express: answers anonymous POSTs for cached public responses with the stored bytes. */
+  /** Express: answers anonymous requests for cached public responses with the stored bytes. */
   const fastPath: RequestHandler = async (req, res, next) => {
-    const body = req.body as RequestShape | undefined;
-    if (
-      req.method !== 'POST' ||
-      !body ||
-      typeof body.query !== 'string' ||
-      req.headers.authorization ||
-      req.headers.cookie?.includes('sid=') ||
-      !acceptsJson(req.headers.accept)
-    ) {
+    const body = requestShapeOf(req);
+    if (!body || typeof body.query !== 'string' || hasCredentials(req.headers) || !acceptsJson(req.headers.accept)) {
       return next();
     }
     const policy = policyFor(body.query, typeof body.operationName === 'string' ? body.operationName : undefined);
@@ -178,11 +175,17 @@ export function createResponseCache(options: ResponseCacheOptions) {
       // A computation that finished while our lookup was on its way to Redis left its answer
       // in L1, or is still registered: either way, no second computation.
       const entry = entries[0] ?? cache.peek(key);
-      if (typeof entry?.value === 'string') return sendJson(res, entry.value);
+      const isGet = req.method === 'GET';
+      if (typeof entry?.value === 'string') {
+        if (!isGet) return sendJson(res, entry.value);
+        const headers = httpCacheHeaders(answerOf(entry, false, policy), etagOfEntry(entry), http);
+        return sendJson(res, entry.value, headers, ifNoneMatchHits(req.headers['if-none-match'], etagOfEntry(entry)));
+      }
       const underWay = computing.get(key);
       if (underWay) {
         const json = await underWay;
-        if (json !== undefined) return sendJson(res, json);
+        // Handed over without its entry: a GET computes its own, to say what it has left.
+        if (json !== undefined && !isGet) return sendJson(res, json);
         return next();
       }
       // Apollo takes it from here; the plugin reuses this lookup instead of repeating it.
@@ -197,17 +200,25 @@ export function createResponseCache(options: ResponseCacheOptions) {
   /** Apollo: serves hits for requests with credentials, and stores cacheable responses. */
   const plugin = <TContext extends { viewer: { userId: number } | null }>(): ApolloServerPlugin<TContext> => ({
     async requestDidStart({ request, contextValue }) {
-      if (typeof request.query !== 'string') return {};
+      const isGet = request.http?.method === 'GET';
+      /** What a GET answer that no HTTP cache may keep says (no hint would leave it to heuristics). */
+      const notStorable = {
+        async willSendResponse({ response }: { response: { http: { headers: Map<string, string> } } }) {
+          if (isGet) for (const [name, value] of NOT_STORABLE) response.http.headers.set(name, value);
+        },
+      };
+      if (typeof request.query !== 'string') return notStorable;
       const policy = policyFor(request.query, request.operationName ?? undefined);
-      if (!policy.cacheable) return {};
+      if (!policy.cacheable) return notStorable;
+      const credentialed = request.http ? hasCredentials(Object.fromEntries(request.http.headers)) : false;
       const userId = policy.private ? contextValue.viewer?.userId : undefined;
-      // A private answer for nobody in particular is not cached: there is no one to key it by.
-      if (policy.private && userId === undefined) return {};
       const key = keyFor(request as RequestShape, userId);
       let token: Awaited<ReturnType<TwoTierCache['lookup']>>['token'] | undefined;
-      let hit = false;
+      let hit: CacheEntry | undefined;
       return {
         async responseForOperation() {
+          // A private answer for nobody in particular is not cached: there is no one to key it by.
+          if (policy.private && userId === undefined) return null;
           const earlier = currentRequestScope()?.responseLookup;
           if (earlier?.key === key) {
             token = earlier.token;
@@ -217,7 +228,7 @@ export function createResponseCache(options: ResponseCacheOptions) {
           token = lookup.token;
           const entry = lookup.entries[0];
           if (typeof entry?.value !== 'string') return null;
-          hit = true;
+          hit = entry;
           return { http: { status: 200, headers: new Map() } as never, body: { kind: 'single', singleResult: JSON.parse(entry.value) } };
         },
         async willSendResponse({ response }) {
@@ -226,17 +237,30 @@ export function createResponseCache(options: ResponseCacheOptions) {
           if (response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;
           // Only complete answers are worth repeating, by us or by anyone else.
-          if (errors?.length || data == null) return;
-          // Shared caches (CDNs) may keep a public GET answer as long as its shortest-lived field.
-          if (request.http?.method === 'GET' && !policy.private) {
-            response.http.headers.set('cache-control', `public, max-age=${policy.ttl}`);
-          }
-          if (hit || !token) return;
+          if (errors?.length || data == null) return notStorable.willSendResponse({ response });
           const scope = currentRequestScope();
-          if (!scope) return;
+          /**
+           * Express would answer 304 itself, but not to a request that says `Cache-Control:
+           * no-cache` (as fetch() adds to every conditional request), which addresses caches on
+           * the way, not the origin: the fast path and this one answer alike.
+           */
+          const validated = (etag: string, headers: [string, string][]) => {
+            setHeaders(response.http.headers, headers);
+            if (ifNoneMatchHits(request.http?.headers.get('if-none-match'), etag)) response.http.status = 304;
+          };
+          if (hit) {
+            if (isGet) validated(etagOfEntry(hit), httpCacheHeaders(answerOf(hit, credentialed, policy), etagOfEntry(hit), http));
+            return;
+          }
+          const json = JSON.stringify({ data });
+          if (isGet) {
+            const answer = { credentialed, private: policy.private, remainingSeconds: policy.ttl, tags: scope?.tags ?? [] };
+            validated(etagOf(json), httpCacheHeaders(answer, etagOf(json), http));
+          }
+          if (!token || !scope) return;
           const fill = {
             key,
-            value: JSON.stringify({ data }),
+            value: json,
             tags: [...scope.tags],
             lifetime: { ttl: policy.ttl, staleWhileRevalidate: 0 },
             // Its tags are known only now: refused if any was invalidated after the lookup.
@@ -254,10 +278,54 @@ export function createResponseCache(options: ResponseCacheOptions) {
   return { fastPath, plugin, policyFor };
 }
 
-/** Stored bytes as they are: no re-encoding, none of Express's send() bookkeeping. */
-function sendJson(res: Response, json: string): void {
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
+/**
+ * Stored bytes as they are: no re-encoding, none of Express's send() bookkeeping. `notModified`:
+ * the client's copy is current, so only the headers go (RFC 9110: a 304 repeats the validators
+ * and caching headers a 200 would have).
+ */
+function sendJson(res: Response, json: string, headers: [string, string][] = [], notModified = false): void {
+  if (notModified) {
+    res.writeHead(304, Object.fromEntries(headers));
+    res.end();
+    return;
+  }
+  res.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(json),
+    ...Object.fromEntries(headers),
+  });
   res.end(json);
+}
+
+function setHeaders(target: Map<string, string>, headers: [string, string][]): void {
+  for (const [name, value] of headers) target.set(name, value);
+}
+
+/** An answer served from `entry`, as HTTP caches see it. */
+function answerOf(entry: CacheEntry, credentialed: boolean, policy: OperationPolicy) {
+  return { credentialed, private: policy.private, remainingSeconds: (entry.freshUntil - Date.now()) / 1000, tags: entry.tags };
+}
+
+/** A bearer token or a session cookie: the answer may depend on who asks. */
+function hasCredentials(headers: Record<string, string | string[] | undefined>): boolean {
+  return Boolean(headers.authorization) || String(headers.cookie ?? '').includes('sid=');
+}
+
+/**
+ * The operation a request carries: a POST's JSON body, or a GET's parameters (`variables` as
+ * JSON, as Apollo reads them). GETs must pass Apollo's CSRF rule (a header no simple request
+ * carries), else Apollo refuses them, and so must this path. Undefined: not ours to answer.
+ */
+function requestShapeOf(req: Request): RequestShape | undefined {
+  if (req.method === 'POST') return req.body as RequestShape | undefined;
+  if (req.method !== 'GET' || !(req.headers['apollo-require-preflight'] || req.headers['x-apollo-operation-name'])) return undefined;
+  const { query, operationName, variables } = req.query as Record<string, unknown>;
+  if (typeof variables !== 'string') return variables === undefined ? { query, operationName } : undefined;
+  try {
+    return { query, operationName, variables: JSON.parse(variables) as unknown };
+  } catch {
+    return undefined;
+  }
 }
 
 function acceptsJson(accept: string | undefined): boolean {

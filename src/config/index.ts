@@ -71,6 +71,17 @@ export interface Config {
   readonly redisCommandTimeoutMs: number;
   /** `CACHE_ACK_TIMEOUT_MS`; default 500. How long a write waits for other instances to drop what it changed. */
   readonly cacheAckTimeoutMs: number;
+  /**
+   * `HTTP_SHARED_MAX_AGE_SECONDS`; default 0. Seconds a CDN may serve a public GET answer
+   * without asking (`s-maxage`, never past the answer's cache entry). 0: every HTTP cache
+   * revalidates (`no-cache` with an ETag), so none shows an answer older than the last write.
+   */
+  readonly httpSharedMaxAgeSeconds: number;
+  /**
+   * `CACHE_PURGE_WEBHOOK_URL`: where to POST `{"tags":[...]}` for every invalidation this
+   * instance's writes cause, for forwarding to a CDN's purge-by-tag API. Unset: none.
+   */
+  readonly cachePurgeWebhookUrl: string | undefined;
   /** `SHUTDOWN_GRACE_MS`; default 10000. How long SIGTERM waits for in-flight requests. */
   readonly shutdownGraceMs: number;
 }
@@ -193,6 +204,8 @@ export function loadConfig(env: Env = process.env): Config {
     cacheDefaultTtlSeconds: integer(env, 'CACHE_DEFAULT_TTL_SECONDS', 60, 1, 7 * 24 * 3600),
     redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 250, 10, 60_000),
     cacheAckTimeoutMs: integer(env, 'CACHE_ACK_TIMEOUT_MS', 500, 10, 60_000),
+    httpSharedMaxAgeSeconds: integer(env, 'HTTP_SHARED_MAX_AGE_SECONDS', 0, 0, 7 * 24 * 3600),
+    cachePurgeWebhookUrl: url(env, 'CACHE_PURGE_WEBHOOK_URL', ['https:', 'http:']),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
   });
 }

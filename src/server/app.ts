@@ -26,6 +26,7 @@ import { requestStatsPlugin } from './request-stats-plugin';
 import { graphqlOverHttpPlugin } from './graphql-over-http-plugin';
 import { currentRequestScope, newRequestScope, withRequestScope } from '../cache/request-scope';
 import { createCacheLayer, type CacheLayer } from './cache-layer';
+import { createPurgeWebhook } from './purge-webhook';
 import { createSessionResolver } from '../session/session-cache';
 import { createContextFactory } from './context';
 import { browserCors } from './cors';
@@ -44,6 +45,11 @@ export interface AppOptions {
    * schema with a peer's whole-response cache through this); the product needs none.
    */
   apolloPlugins?: ApolloServerPlugin<Context>[];
+  /**
+   * Called with the tags of every invalidation this instance's writes cause (see
+   * `createCacheLayer`); default: POST them to `CACHE_PURGE_WEBHOOK_URL` when it is set.
+   */
+  onInvalidation?: (tags: readonly string[]) => void;
 }
 
 export interface App {
@@ -74,6 +80,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     events,
     schema: buildStorefrontSchema({ defaultTtl: config.cacheDefaultTtlSeconds }),
     requestOf: (context) => (context as Context).fieldCache,
+    onInvalidation:
+      options.onInvalidation ?? (config.cachePurgeWebhookUrl ? createPurgeWebhook({ url: config.cachePurgeWebhookUrl, logger }) : undefined),
   });
   const createLoaders = createLoaderFactory({
     orm: database.orm,
@@ -83,7 +91,13 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   const responseCache =
-    cacheLayer.cache && createResponseCache({ cache: cacheLayer.cache, schema: cacheLayer.schema, policies: cacheLayer.policies });
+    cacheLayer.cache &&
+    createResponseCache({
+      cache: cacheLayer.cache,
+      schema: cacheLayer.schema,
+      policies: cacheLayer.policies,
+      http: { sharedMaxAgeSeconds: config.httpSharedMaxAgeSeconds },
+    });
   const extraPlugins = options.apolloPlugins ?? [];
   // The cache-control hint comes from the policy map, once per operation (see response-cache);
   // Apollo's default plugin would add a hook to every field for the same answer.
@@ -116,8 +130,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   await apollo.start();
 
   app.disable('x-powered-by');
-  // GraphQL answers are not revalidated by ETag; hashing every body (100 KB for a catalog
-  // page) cost about 5% of a cached hit.
+  // Only cacheable GET answers carry an ETag (see cache/http-caching.ts); Express hashing every
+  // body (100 KB for a catalog page, POSTs included) cost about 5% of a cached hit.
   app.set('etag', false);
   app.use(healthRoutes(database.orm, () => shuttingDown));
   app.get('/metrics', metrics.handler);

@@ -48,6 +48,12 @@ export async function createCacheLayer(options: {
   schema: GraphQLSchema;
   events: EventBus;
   requestOf: (context: unknown) => FieldCacheRequest | undefined;
+  /**
+   * Called with the tags of every invalidation this instance's writes cause, once the
+   * instances have dropped them (for a CDN's purge by tag). Session tags are not included:
+   * no HTTP cache holds a session, and they name one.
+   */
+  onInvalidation?: (tags: readonly string[]) => void;
 }): Promise<CacheLayer> {
   const { config, logger, events, metrics } = options;
   const policies = readPolicyMap(options.schema, { defaultTtl: config.cacheDefaultTtlSeconds });
@@ -136,6 +142,8 @@ export async function createCacheLayer(options: {
   };
   const unsubscribe = events.subscribe(async (batch) => {
     await invalidate([...new Set(batch.flatMap(tagsForEvent))]);
+    const shared = [...new Set(batch.filter((event) => event.type !== 'SessionEnded').flatMap(tagsForEvent))];
+    if (shared.length > 0) options.onInvalidation?.(shared);
   });
 
   return {

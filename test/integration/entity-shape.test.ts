@@ -41,7 +41,7 @@ function shapeOf(entity: object, names: readonly string[]): Record<string, unkno
       const value = record[name];
       if (value instanceof Date) return [name, ['Date', value.toISOString()]];
       if (value !== null && typeof value === 'object') {
-        const id = Reference.isReference(value) ? value.id : (value as { id: unknown }).id;
+        const id = ((Reference.isReference(value) ? value.unwrap() : value) as { id: unknown }).id;
         return [name, ['ref', typeof id, id]];
       }
       return [name, [value === null ? 'null' : typeof value, value]];

@@ -1,7 +1,7 @@
 /**
  * The whole-response tier: hits skip execution (anonymous ones as ready bytes, before Apollo),
- * writes invalidate responses on every instance, private responses stay with their user, and
- * public GET answers carry an HTTP cache hint.
+ * writes invalidate responses on every instance, and private responses stay with their user.
+ * What GET answers tell HTTP caches: http-caching.test.ts.
  */
 import { benchDocument } from '../helpers/documents';
 import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
@@ -124,33 +124,6 @@ describe('private responses', () => {
     const after = (await b.request(benchDocument('me'), {}, { token })).body.data.me.orders.edges;
     expect(after[0].node.id).toBe(placed.body.data.placeOrder.id);
     expect(after[1]?.node.id).toBe(before[0]?.node.id);
-  });
-});
-
-describe('HTTP caching', () => {
-  it('a public GET query says how long shared caches may keep it', async () => {
-    const url = new URL(a.url);
-    url.searchParams.set('query', '{ categories { id name } }');
-    const response = await fetch(url, { headers: { 'apollo-require-preflight': 'true' } });
-    expect(response.status).toBe(200);
-    expect(response.headers.get('cache-control')).toBe('public, max-age=3600');
-  });
-
-  it('an answer with errors (a product that does not exist) gets no public hint', async () => {
-    const url = new URL(a.url);
-    url.searchParams.set('query', '{ product(id: "999999") { id name } }');
-    const response = await fetch(url, { headers: { 'apollo-require-preflight': 'true' } });
-    const body = (await response.json()) as any;
-    expect(body.errors[0].extensions.code).toBe('NOT_FOUND');
-    expect(response.headers.get('cache-control') ?? '').not.toContain('public');
-  });
-
-  it('a private GET query gets no public hint', async () => {
-    const token = await a.login(5);
-    const url = new URL(a.url);
-    url.searchParams.set('query', '{ me { id } }');
-    const response = await fetch(url, { headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${token}` } });
-    expect(response.headers.get('cache-control') ?? '').not.toContain('public');
   });
 });
 

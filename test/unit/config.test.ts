@@ -13,6 +13,8 @@ describe('loadConfig', () => {
       cookieSecure: false,
       corsOrigins: [],
       cacheDefaultTtlSeconds: 60,
+      httpSharedMaxAgeSeconds: 0,
+      cachePurgeWebhookUrl: undefined,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -32,6 +34,8 @@ describe('loadConfig', () => {
     [{ SEED_SIZE: 'huge' }, /SEED_SIZE must be one of demo, bench/],
     [{ COOKIE_SECURE: 'maybe' }, /COOKIE_SECURE must be true or false/],
     [{ CORS_ORIGINS: '*' }, /CORS_ORIGINS must list origins/],
+    [{ HTTP_SHARED_MAX_AGE_SECONDS: '-1' }, /HTTP_SHARED_MAX_AGE_SECONDS must be a whole number from 0 to 604800/],
+    [{ CACHE_PURGE_WEBHOOK_URL: 'ftp://cdn/purge' }, /CACHE_PURGE_WEBHOOK_URL must start with https: or http:/],
     [{ CACHE_DEFAULT_TTL_SECONDS: '0' }, /CACHE_DEFAULT_TTL_SECONDS must be a whole number from 1 to 604800/],
     [{ REDIS_URL: 'redis://h', REDIS_TLS_CA_FILE: __filename }, /REDIS_TLS_CA_FILE is set, but no Redis URL uses TLS/],
     [{ REDIS_URL: 'rediss://h', REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' }, /REDIS_TLS_CA_FILE names "\/nonexistent\/ca.pem", which cannot be read \(ENOENT\)/],
