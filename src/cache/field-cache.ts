@@ -20,6 +20,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { cacheDebug } from './cache-debug';
 import { hashArgs } from './keys';
 import { touchTags } from './request-scope';
 import { denormalize, normalize, NotCacheableError } from './normalize';
@@ -192,9 +193,11 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
         return { value, data };
       } catch (error) {
         if (!(error instanceof NotCacheableError)) throw error;
+        cacheDebug()?.amend(key, { notStored: `not cacheable: ${error.message}` });
         return { value };
       }
     })();
+    computation.catch(() => cacheDebug()?.amend(key, { notStored: 'the resolver failed: errors are never stored' }));
     const shared = computation.then((result) => result.data);
     // A failed computation is the caller's error to report; waiters just compute their own.
     shared.catch(() => undefined);
@@ -217,7 +220,10 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     const started = performance.now();
     const userId = field.policy.scope === 'PRIVATE' ? request.userId : undefined;
     // A private field for nobody in particular is never cached: there is no one to key it by.
-    if (field.policy.scope === 'PRIVATE' && userId === undefined) return resolve(parent, args, context, info);
+    if (field.policy.scope === 'PRIVATE' && userId === undefined) {
+      cacheDebug()?.note({ source: field.coordinate, key: null, tier: 'bypassed', notStored: 'a PRIVATE field asked without a signed-in user: no one to key it by' });
+      return resolve(parent, args, context, info);
+    }
     const parentId = field.isRoot ? undefined : ((parent as { id?: string | number } | null)?.id ?? undefined);
     const key = cache.keys.field(field.coordinate, parentId, hashArgs(args), userId);
     const checkTags = upFrontTags(field, parentId, args);
@@ -239,18 +245,25 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     const landed = cache.peek(key);
     if (landed) {
       const value = await denormalize(landed.value, field.returnType, request.loadEntity);
-      if (value !== undefined) return value;
+      if (value !== undefined) {
+        cacheDebug()?.amend(key, { tier: 'L1', tags: [...landed.tags], ttlLeftSeconds: (landed.freshUntil - Date.now()) / 1000 });
+        return value;
+      }
     }
     const shared = inflight.get(key);
     if (shared) {
       const data = await shared.catch(() => undefined);
       const value = data === undefined ? undefined : await denormalize(data, field.returnType, request.loadEntity);
-      if (value !== undefined) return value;
+      if (value !== undefined) {
+        cacheDebug()?.amend(key, { tier: 'shared' });
+        return value;
+      }
     }
     const result = await compute(key, checkTags, token, run, field.isRoot);
     report('miss', started);
     if ('value' in result) return result.value;
     // Computed by another instance: rebuild it here, or compute after all if it will not do.
+    cacheDebug()?.amend(key, { tier: 'Redis', stored: 'by another instance, which held the lock while this one waited' });
     return (await denormalize(result.data, field.returnType, request.loadEntity)) ?? run();
   };
 }

@@ -5,6 +5,7 @@
  * whole-response tier files the response under them).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CacheDebug } from './cache-debug';
 import type { FillToken } from './two-tier-cache';
 
 export interface RequestStats {
@@ -26,6 +27,8 @@ export interface RequestScope {
    * hands the computed response (or undefined: none to share) to requests waiting for it.
    */
   responseLookup?: { key: string; token: FillToken; share?: (json: string | undefined) => void };
+  /** Present when the request asked for the cache debugger and may have it. */
+  debug?: CacheDebug;
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();

@@ -23,12 +23,16 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import { cacheDebug } from './cache-debug';
 import { etagOf, etagOfEntry, httpCacheHeaders, ifNoneMatchHits, NOT_STORABLE, type HttpCachingOptions } from './http-caching';
 import { stableStringify } from './keys';
 import type { CachePolicy, PolicyMap } from './policy';
 import { currentRequestScope } from './request-scope';
 import { ANY_TAG } from './redis-store';
 import type { CacheEntry, TwoTierCache } from './two-tier-cache';
+
+/** A request asking for `extensions.cacheDebug` (see cache-debug.ts) is always executed. */
+export const CACHE_DEBUG_HEADER = 'x-cache-debug';
 
 export interface OperationPolicy {
   cacheable: boolean;
@@ -164,7 +168,13 @@ export function createResponseCache(options: ResponseCacheOptions) {
   /** Express: answers anonymous requests for cached public responses with the stored bytes. */
   const fastPath: RequestHandler = async (req, res, next) => {
     const body = requestShapeOf(req);
-    if (!body || typeof body.query !== 'string' || hasCredentials(req.headers) || !acceptsJson(req.headers.accept)) {
+    if (
+      !body ||
+      typeof body.query !== 'string' ||
+      hasCredentials(req.headers) ||
+      req.headers[CACHE_DEBUG_HEADER] ||
+      !acceptsJson(req.headers.accept)
+    ) {
       return next();
     }
     const policy = policyFor(body.query, typeof body.operationName === 'string' ? body.operationName : undefined);
@@ -218,7 +228,10 @@ export function createResponseCache(options: ResponseCacheOptions) {
       return {
         async responseForOperation() {
           // A private answer for nobody in particular is not cached: there is no one to key it by.
-          if (policy.private && userId === undefined) return null;
+          if (policy.private && userId === undefined) {
+            cacheDebug()?.note({ source: 'response', key: null, tier: 'bypassed', notStored: 'selects a PRIVATE field without a signed-in user: no one to key it by' });
+            return null;
+          }
           const earlier = currentRequestScope()?.responseLookup;
           if (earlier?.key === key) {
             token = earlier.token;
@@ -237,7 +250,10 @@ export function createResponseCache(options: ResponseCacheOptions) {
           if (response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;
           // Only complete answers are worth repeating, by us or by anyone else.
-          if (errors?.length || data == null) return notStorable.willSendResponse({ response });
+          if (errors?.length || data == null) {
+            cacheDebug()?.amend(key, { notStored: 'the answer has errors: only complete answers are stored' });
+            return notStorable.willSendResponse({ response });
+          }
           const scope = currentRequestScope();
           /**
            * Express would answer 304 itself, but not to a request that says `Cache-Control:

@@ -5,6 +5,7 @@
  * Redis it works as L1 alone, which is right for a single instance.
  */
 import type Redis from 'ioredis';
+import { cacheDebug } from './cache-debug';
 import { CacheCounters, fanOut, type CacheObserver, type RedisUse } from './cache-stats';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker';
 import type { KeySpace } from './keys';
@@ -153,6 +154,21 @@ export class TwoTierCache {
       });
     }
     for (const i of missing) if (!entries[i]) this.observer.lookup(sourceOf(i), 'none', 'miss');
+    const debug = cacheDebug();
+    if (debug) {
+      const fromRedis = new Set(missing);
+      keys.forEach((key, i) => {
+        const entry = entries[i];
+        debug.note({
+          source: sourceOf(i),
+          key,
+          tier: entry ? (fromRedis.has(i) ? 'Redis' : 'L1') : 'computed',
+          tags: entry ? [...entry.tags] : [],
+          ttlLeftSeconds: entry ? Math.max(0, (entry.freshUntil - now) / 1000) : null,
+          ...(entry && entry.freshUntil <= now ? { stale: true } : {}),
+        });
+      });
+    }
     const seconds = (performance.now() - started) / 1000;
     for (const name of typeof source === 'string' ? [source] : new Set(source)) this.observer.lookedUp?.(name, seconds, redis);
     return { entries, token: { remote, local } };
@@ -255,7 +271,12 @@ export class TwoTierCache {
   }
 
   private async write(fills: readonly Fill[], token: FillToken, now: number): Promise<void> {
-    const accepted = fills.filter((fill) => this.isCurrent(token, fill));
+    const debug = cacheDebug();
+    const accepted = fills.filter((fill) => {
+      const current = this.isCurrent(token, fill);
+      if (!current) debug?.amend(fill.key, { notStored: 'refused: a write invalidated one of its tags while it was computed' });
+      return current;
+    });
     if (accepted.length === 0) return;
     const made = accepted.map((fill) => ({
       fill,
@@ -271,6 +292,17 @@ export class TwoTierCache {
     // writer has answered yet). Waiting for Redis first left a gap, after the response had gone,
     // in which the next reader missed and computed the same page again.
     if (this.l1Trusted) for (const { fill, entry } of made) this.l1.set(fill.key, entry, now);
+    if (debug) {
+      const skipped = this.whyNotRedis(token);
+      for (const { fill } of made) {
+        debug.amend(fill.key, {
+          tags: [...fill.tags],
+          ttlLeftSeconds: fill.lifetime.ttl,
+          ...(this.l1Trusted ? { stored: 'L1' } : { notStored: 'L1 is not trusted until the invalidation channel is back' }),
+          ...(skipped ? { notStored: skipped } : {}),
+        });
+      }
+    }
     // Without the versions Redis had before the load, a write could resurrect old data: skip L2.
     if (!this.store || !token.remote || this.pending.size > 0) return;
     const remote = token.remote;
@@ -288,6 +320,26 @@ export class TwoTierCache {
     // its way here: drop it now rather than when the message comes. (Redis unreachable: the
     // local check is all we have.)
     if (written) made.forEach(({ fill, entry }, i) => written[i] || this.l1.deleteIf(fill.key, entry));
+    if (debug) {
+      made.forEach(({ fill }, i) =>
+        debug.amend(
+          fill.key,
+          !written
+            ? { notStored: 'the Redis write failed: L1 only' }
+            : written[i]
+              ? { stored: this.l1Trusted ? 'L1 and Redis' : 'Redis' }
+              : { stored: undefined, notStored: "refused by Redis: another instance's write overtook it" },
+        ),
+      );
+    }
+  }
+
+  /** For the debugger: why a fill with `token` does not go to Redis, if it does not. */
+  private whyNotRedis(token: FillToken): string | undefined {
+    if (!this.store) return undefined;
+    if (!token.remote) return 'Redis did not answer the lookup, so the fill could not be checked against it: L1 only';
+    if (this.pending.size > 0) return 'this instance still owes Redis an invalidation: L1 only until it is delivered';
+    return undefined;
   }
 
   /**

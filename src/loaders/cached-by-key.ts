@@ -6,6 +6,7 @@
  */
 import DataLoader from 'dataloader';
 import type { EntityCodec } from '../db/entity-codec';
+import { cacheDebug } from '../cache/cache-debug';
 import { entityTag } from '../cache/keys';
 import { touchTags } from '../cache/request-scope';
 import type { Lifetime, TwoTierCache } from '../cache/two-tier-cache';
@@ -38,10 +39,14 @@ export function createCachedByKeyLoader<R>(options: CachedByKeyLoaderOptions<R>)
   return new DataLoader<number, R | null>(
     async (ids) => {
       const results = new Map<number, R | null | Promise<R | null>>();
+      const debug = cacheDebug();
       // Loads already under way in this process are shared, not looked up again.
       const lookupIds = ids.filter((id) => {
         const pending = inflight.get(id);
-        if (pending) results.set(id, pending);
+        if (pending) {
+          results.set(id, pending);
+          debug?.note({ source: typeName, key: keyOf(id), tier: 'shared', tags: tagsOf(id) });
+        }
         return !pending;
       });
       const { entries, token } = await cache.lookup(typeName, lookupIds.map(keyOf), lookupIds.flatMap(tagsOf));
@@ -55,11 +60,13 @@ export function createCachedByKeyLoader<R>(options: CachedByKeyLoaderOptions<R>)
         if (found) results.set(id, decode(found.value));
         else if (pending) results.set(id, pending);
         else toLoad.push(id);
+        if (!entry && (found || pending)) debug?.amend(keyOf(id), { tier: found ? 'L1' : 'shared' });
       });
       if (toLoad.length > 0) {
         const rows = options.fetch(toLoad).then((found) => {
           const byId = new Map(found.map((row) => [options.keyOf(row), row]));
           if (options.missing) for (const id of toLoad) if (!byId.has(id)) byId.set(id, options.missing(id));
+          for (const id of toLoad) if (!byId.has(id)) debug?.amend(keyOf(id), { notStored: 'no row has this id: absences are not cached' });
           return byId;
         });
         // Without `missing`, absent rows are not cached: a created row must show at once, with

@@ -23,6 +23,7 @@ import { createResponseCache } from '../cache/response-cache';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { createMetrics } from './metrics';
 import { requestStatsPlugin } from './request-stats-plugin';
+import { cacheDebugPlugin } from './cache-debug-plugin';
 import { graphqlOverHttpPlugin } from './graphql-over-http-plugin';
 import { currentRequestScope, newRequestScope, withRequestScope } from '../cache/request-scope';
 import { createCacheLayer, type CacheLayer } from './cache-layer';
@@ -123,7 +124,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       ...(production ? [] : [requestStatsPlugin()]),
       graphqlOverHttpPlugin<Context>(),
       ...(peerSetsCacheControl ? [] : [ApolloServerPluginCacheControlDisabled()]),
-      ...(responseCache ? [responseCache.plugin<Context>()] : []),
+      ...(responseCache ? [responseCache.plugin<Context>(), cacheDebugPlugin<Context>()] : []),
       ...extraPlugins,
     ],
   });

@@ -12,7 +12,10 @@ import { tokenFromRequest } from '../session/sessions';
 import type { SessionResolver } from '../session/session-cache';
 import type { Context, Viewer } from '../modules/context';
 import { loadEntity, type Loaders } from '../modules/loaders';
+import { CacheDebug } from '../cache/cache-debug';
 import { createFieldCacheRequest } from '../cache/field-cache';
+import { currentRequestScope } from '../cache/request-scope';
+import { CACHE_DEBUG_HEADER } from '../cache/response-cache';
 import type { TwoTierCache } from '../cache/two-tier-cache';
 import type { UserRole } from '../modules/user/user.entity';
 
@@ -21,12 +24,16 @@ export const SESSION_COOKIE = 'sid';
 export interface ContextFactoryOptions {
   orm: Orm;
   events: EventBus;
-  config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure'>;
+  config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure' | 'nodeEnv'>;
   createLoaders: (em: SqlEntityManager) => Loaders;
   /** Token -> signed-in user (through the cache when there is one). */
   resolveSession: SessionResolver;
   cache: TwoTierCache | undefined;
   purgeCache: () => Promise<{ generation: number }>;
+}
+
+export function wantsCacheDebug(req: { headers: Record<string, string | string[] | undefined> }): boolean {
+  return req.headers[CACHE_DEBUG_HEADER] === '1';
 }
 
 export function createContextFactory(options: ContextFactoryOptions) {
@@ -40,6 +47,9 @@ export function createContextFactory(options: ContextFactoryOptions) {
       const session = await options.resolveSession(em, token);
       if (session) viewer = { userId: session.userId, role: session.role as UserRole };
     }
+    // Keys and tags name users and entities: in production only an ADMIN may see them.
+    const scope = currentRequestScope();
+    if (scope && wantsCacheDebug(req) && (config.nodeEnv !== 'production' || viewer?.role === 'ADMIN')) scope.debug = new CacheDebug();
     const loaders = options.createLoaders(em);
     return {
       em,
