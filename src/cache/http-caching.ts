@@ -7,6 +7,7 @@
  * left; `Surrogate-Key` and `Cache-Tag` let such a CDN purge by the same tags writes drop.
  */
 import { createHash } from 'node:crypto';
+import Negotiator from 'negotiator';
 import type { CacheEntry } from './l1';
 
 export interface HttpCachingOptions {
@@ -27,6 +28,20 @@ export interface CacheableAnswer {
   remainingSeconds: number;
   /** Tags of everything the answer was built from. */
   tags: Iterable<string>;
+}
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
+export const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json; charset=utf-8';
+
+/**
+ * Which of the two JSON media types answers a request with this Accept header: the one Apollo
+ * chooses, by the same negotiation (the `negotiator` package, offers in Apollo's order), so an
+ * answer served before Apollo has the type Apollo would give it. No header means
+ * `application/json`; undefined means neither is acceptable.
+ */
+export function responseType(accept: string | null | undefined): string | undefined {
+  if (!accept) return JSON_TYPE;
+  return new Negotiator({ headers: { accept } }).mediaType([JSON_TYPE, GRAPHQL_RESPONSE_TYPE]) ?? undefined;
 }
 
 /** For GET answers that must not be kept at all: errors, mutations, uncacheable fields. */

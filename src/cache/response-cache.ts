@@ -24,7 +24,16 @@ import {
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { cacheDebug } from './cache-debug';
-import { etagOf, etagOfEntry, httpCacheHeaders, ifNoneMatchHits, NOT_STORABLE, type HttpCachingOptions } from './http-caching';
+import {
+  etagOf,
+  etagOfEntry,
+  httpCacheHeaders,
+  ifNoneMatchHits,
+  JSON_TYPE,
+  NOT_STORABLE,
+  responseType,
+  type HttpCachingOptions,
+} from './http-caching';
 import { stableStringify } from './keys';
 import type { CachePolicy, PolicyMap } from './policy';
 import { currentRequestScope } from './request-scope';
@@ -173,7 +182,8 @@ export function createResponseCache(options: ResponseCacheOptions) {
       typeof body.query !== 'string' ||
       hasCredentials(req.headers) ||
       req.headers[CACHE_DEBUG_HEADER] ||
-      !acceptsJson(req.headers.accept)
+      // Stored answers go out as application/json; other types are Apollo's to give.
+      responseType(req.headers.accept) !== JSON_TYPE
     ) {
       return next();
     }
@@ -306,7 +316,7 @@ function sendJson(res: Response, json: string, headers: [string, string][] = [],
     return;
   }
   res.writeHead(200, {
-    'content-type': 'application/json; charset=utf-8',
+    'content-type': JSON_TYPE,
     'content-length': Buffer.byteLength(json),
     ...Object.fromEntries(headers),
   });
@@ -344,6 +354,4 @@ function requestShapeOf(req: Request): RequestShape | undefined {
   }
 }
 
-function acceptsJson(accept: string | undefined): boolean {
-  return !accept || accept.includes('application/json') || accept.includes('*/*');
-}
+

@@ -11,9 +11,7 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
-
-const JSON_TYPE = 'application/json; charset=utf-8';
-const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json; charset=utf-8';
+import { JSON_TYPE, responseType } from '../cache/http-caching';
 
 const REQUEST_ERROR_CODES = new Set<unknown>([
   ApolloServerErrorCode.GRAPHQL_PARSE_FAILED,
@@ -43,92 +41,4 @@ export function graphqlOverHttpPlugin<T extends object>(): ApolloServerPlugin<T>
       };
     },
   };
-}
-
-interface MediaRange {
-  type: string;
-  subtype: string;
-  params: Map<string, string>;
-  q: number;
-  order: number;
-}
-
-/** The offers in the order Apollo prefers them when the client has no preference. */
-const OFFERS = [
-  { type: 'application', subtype: 'json', mediaType: JSON_TYPE },
-  { type: 'application', subtype: 'graphql-response+json', mediaType: GRAPHQL_RESPONSE_TYPE },
-] as const;
-
-/**
- * Which of the two JSON media types answers a request with this Accept header, by HTTP's rules:
- * the higher quality wins, then the more specific range, then the range the client listed first,
- * then `application/json` (as in Apollo's negotiation). No header means `application/json`.
- */
-function responseType(accept: string | undefined): string | undefined {
-  if (!accept?.trim()) return JSON_TYPE;
-  const ranges = accept.split(',').flatMap((part, order) => {
-    const range = parseRange(part, order);
-    return range ? [range] : [];
-  });
-  let best: (Match & { mediaType: string }) | undefined;
-  for (const offer of OFFERS) {
-    // The range that names the offer most closely decides its quality (RFC 9110, 12.5.1).
-    let match: Match | undefined;
-    for (const range of ranges) {
-      const specificity = matchSpecificity(range, offer);
-      if (specificity < 0) continue;
-      const candidate = { q: range.q, specificity, order: range.order };
-      if (!match || specificity > match.specificity || (specificity === match.specificity && range.q > match.q)) match = candidate;
-    }
-    // Offers are in Apollo's order, so on a full tie the earlier one stays.
-    if (match && match.q > 0 && (!best || preferred(match, best) < 0)) best = { ...match, mediaType: offer.mediaType };
-  }
-  return best?.mediaType;
-}
-
-interface Match {
-  q: number;
-  specificity: number;
-  order: number;
-}
-
-/** Negative when `a` is preferred to `b`. */
-function preferred(a: Match, b: Match): number {
-  return b.q - a.q || b.specificity - a.specificity || a.order - b.order;
-}
-
-function parseRange(text: string, order: number): MediaRange | undefined {
-  const [essence = '', ...paramTexts] = text.split(';');
-  const [type, subtype, extra] = essence.trim().toLowerCase().split('/');
-  if (!type || !subtype || extra !== undefined) return undefined;
-  const params = new Map<string, string>();
-  let q = 1;
-  for (const paramText of paramTexts) {
-    const eq = paramText.indexOf('=');
-    if (eq < 0) continue;
-    const name = paramText.slice(0, eq).trim().toLowerCase();
-    const value = paramText.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
-    if (name === 'q') {
-      const quality = Number(value);
-      q = Number.isFinite(quality) ? quality : 0;
-    } else {
-      params.set(name, value.toLowerCase());
-    }
-  }
-  return { type, subtype, params, q, order };
-}
-
-/** -1 when the range does not cover the offer; else higher for a range naming more of it. */
-function matchSpecificity(range: MediaRange, offer: (typeof OFFERS)[number]): number {
-  let specificity = 0;
-  if (range.type === offer.type) specificity += 4;
-  else if (range.type !== '*') return -1;
-  if (range.subtype === offer.subtype) specificity += 2;
-  else if (range.subtype !== '*') return -1;
-  if (range.params.size > 0) {
-    // Both offers are UTF-8 and carry no other parameter.
-    for (const [name, value] of range.params) if (!(name === 'charset' && value === 'utf-8')) return -1;
-    specificity += 1;
-  }
-  return specificity;
 }

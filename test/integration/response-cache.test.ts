@@ -40,6 +40,22 @@ describe('hits', () => {
     expect(cacheOf(b).counters.redisRoundTrips - before).toBe(1);
   });
 
+  it('a hit goes out in the media type Apollo would give it', async () => {
+    await a.request(benchDocument('catalog'), { first: 3 });
+    await cacheOf(a).settled();
+    const accepts = {
+      'application/graphql-response+json, application/json;q=0.1': 'application/graphql-response+json; charset=utf-8',
+      'application/json;q=0, */*': 'application/graphql-response+json; charset=utf-8',
+      '*/*': 'application/json; charset=utf-8',
+    };
+    for (const [accept, type] of Object.entries(accepts)) {
+      const response = await a.request(benchDocument('catalog'), { first: 3 }, { headers: { accept } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe(type);
+      expect(response.body.data.products.edges).toHaveLength(3);
+    }
+  });
+
   it('variables are part of the key', async () => {
     const ten = await a.request(benchDocument('catalog'), { first: 10 });
     const five = await a.request(benchDocument('catalog'), { first: 5 });
