@@ -37,14 +37,16 @@ export type CacheScope =
   | 'PUBLIC';
 
 /** A shelf of the storefront. Every product sits in exactly one category. */
-export type Category = {
+export type Category = Node & {
   __typename?: 'Category';
   /** A sentence about the category, when it has one. */
   description?: Maybe<Scalars['String']['output']>;
-  /** Stable identifier. */
+  /** Stable identifier, unique among categories: what `category(id:)` and `categoryId` arguments take. */
   id: Scalars['ID']['output'];
   /** Display name, e.g. `Kitchen`. */
   name: Scalars['String']['output'];
+  /** Globally unique id, for `node(id:)` and `nodes(ids:)` (see `Node`); not the same as `id`. */
+  nodeId: Scalars['ID']['output'];
   /** The category's products, newest first unless `orderBy` says otherwise. */
   products: ProductConnection;
   /** URL-friendly unique name, e.g. `kitchen`. */
@@ -185,17 +187,36 @@ export type MutationUpdateProductArgs = {
   input: UpdateProductInput;
 };
 
+/**
+ * An object that can be fetched again from its `nodeId` alone, with `node(id:)` or
+ * `nodes(ids:)` (Relay's Global Object Identification). Each type's own `id` stays the number
+ * the rest of the API takes and returns (`product(id: "42")`), unique within its type only: a
+ * product and a category can both have the id 7. So the globally unique id is a field of its
+ * own, `nodeId`. Relay clients say so in the compiler's config (`"schemaConfig":
+ * { "nodeInterfaceIdField": "nodeId" }`) and key their store by it (the environment's
+ * `getDataID` reads `nodeId`).
+ */
+export type Node = {
+  /**
+   * Globally unique and opaque: pass it to `node(id:)` to fetch this object again. Read it from
+   * the API; its form is not a contract.
+   */
+  nodeId: Scalars['ID']['output'];
+};
+
 /** A user's purchase. Its total is fixed when placed, from that moment's prices. */
-export type Order = {
+export type Order = Node & {
   __typename?: 'Order';
   /** When it was placed. */
   createdAt: Scalars['DateTime']['output'];
   /** ISO-4217 code of `totalCents`. */
   currency: Scalars['String']['output'];
-  /** Stable identifier. */
+  /** Stable identifier, unique among orders. */
   id: Scalars['ID']['output'];
   /** What was bought. */
   items: Array<OrderItem>;
+  /** Globally unique id, for `node(id:)` and `nodes(ids:)` (see `Node`); not the same as `id`. */
+  nodeId: Scalars['ID']['output'];
   /** Where the order is in its life. */
   status: OrderStatus;
   /** What the order costs in cents of `currency`: the sum of its items. */
@@ -252,13 +273,24 @@ export type OrderStatus =
   /** On its way. */
   | 'SHIPPED';
 
-/** Where a page of a connection sits in the whole list. */
+/**
+ * Where a page of a connection sits in the whole list, as the Relay connection specification
+ * has it. Lists page forward only (`first` and `after`).
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
   /** The cursor of this page's last item, or null when the page is empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
   /** True when more items follow this page; fetch them with `after: endCursor`. */
   hasNextPage: Scalars['Boolean']['output'];
+  /**
+   * True when the page was asked for with `after`, so it starts after the item that cursor was
+   * taken from; false on a list's first page. Lists page forward only, so this comes from the
+   * request rather than from counting what lies before (the Relay specification allows it).
+   */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** The cursor of this page's first item, or null when the page is empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** An order to place. */
@@ -268,7 +300,7 @@ export type PlaceOrderInput = {
 };
 
 /** A thing for sale. */
-export type Product = {
+export type Product = Node & {
   __typename?: 'Product';
   /** Mean review rating from 1 to 5, or null when nobody has reviewed the product yet. */
   averageRating?: Maybe<Scalars['Float']['output']>;
@@ -280,10 +312,12 @@ export type Product = {
   currency: Scalars['String']['output'];
   /** Longer text for the product page. */
   description: Scalars['String']['output'];
-  /** Stable identifier. */
+  /** Stable identifier, unique among products: what `product(id:)` and `productId` arguments take. */
   id: Scalars['ID']['output'];
   /** Display name. */
   name: Scalars['String']['output'];
+  /** Globally unique id, for `node(id:)` and `nodes(ids:)` (see `Node`); not the same as `id`. */
+  nodeId: Scalars['ID']['output'];
   /** Price in the smallest unit of `currency` (cents), so no arithmetic ever rounds. */
   priceCents: Scalars['Int']['output'];
   /** How many reviews the product has. */
@@ -361,6 +395,20 @@ export type Query = {
    * `login` as `Authorization: Bearer <token>`, or let the browser send the session cookie.
    */
   me?: Maybe<User>;
+  /**
+   * Any object that implements `Node`, from its `nodeId`: how Relay fetches an object again.
+   * Answers null, without an error, when nothing has that id and when the caller may not see
+   * the object, alike: an `Order` is answered only to the user who placed it, a `User` only to
+   * themself and, once they have written a review (which shows its author), to anyone. An id
+   * that is not a `nodeId` (a type's own numeric `id`, say) answers `BAD_USER_INPUT`.
+   */
+  node?: Maybe<Node>;
+  /**
+   * Up to 100 objects by `nodeId`, in the order asked, each answered as `node(id:)` answers it;
+   * an id that is not a `nodeId` gives null at its position and a `BAD_USER_INPUT` error whose
+   * `path` ends with that position.
+   */
+  nodes: Array<Maybe<Node>>;
   /** One product by id. Answers null with a `NOT_FOUND` error when no product has that id. */
   product?: Maybe<Product>;
   /** A page of products, newest first unless `orderBy` says otherwise, narrowed by `filter`. */
@@ -374,6 +422,24 @@ export type Query = {
  */
 export type QueryCategoryArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Everything a storefront can read. Lists are Relay-style cursor connections: ask for `first`
+ * items, then pass the last `cursor` (or `pageInfo.endCursor`) as `after` for the next page.
+ */
+export type QueryNodeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Everything a storefront can read. Lists are Relay-style cursor connections: ask for `first`
+ * items, then pass the last `cursor` (or `pageInfo.endCursor`) as `after` for the next page.
+ */
+export type QueryNodesArgs = {
+  ids: Array<Scalars['ID']['input']>;
 };
 
 
@@ -398,7 +464,7 @@ export type QueryProductsArgs = {
 };
 
 /** One user's rating and words about one product. */
-export type Review = {
+export type Review = Node & {
   __typename?: 'Review';
   /** Who wrote it. */
   author: User;
@@ -406,8 +472,10 @@ export type Review = {
   body: Scalars['String']['output'];
   /** When it was written. */
   createdAt: Scalars['DateTime']['output'];
-  /** Stable identifier. */
+  /** Stable identifier, unique among reviews. */
   id: Scalars['ID']['output'];
+  /** Globally unique id, for `node(id:)` and `nodes(ids:)` (see `Node`); not the same as `id`. */
+  nodeId: Scalars['ID']['output'];
   /** The product reviewed. */
   product: Product;
   /** From 1 (poor) to 5 (excellent). */
@@ -461,14 +529,16 @@ export type UpdateProductInput = {
  * A person with an account. Anyone can see a user's name (it signs their reviews); only the user
  * themself can see their email and orders.
  */
-export type User = {
+export type User = Node & {
   __typename?: 'User';
   /** Email address. Only the user themself may read it; others get `FORBIDDEN`. */
   email: Scalars['String']['output'];
-  /** Stable identifier. */
+  /** Stable identifier, unique among users. */
   id: Scalars['ID']['output'];
   /** Display name. */
   name: Scalars['String']['output'];
+  /** Globally unique id, for `node(id:)` and `nodes(ids:)` (see `Node`); not the same as `id`. */
+  nodeId: Scalars['ID']['output'];
   /** The user's orders, newest first. Only the user themself may read them; others get `FORBIDDEN`. */
   orders: OrderConnection;
   /** What the user may do. */
@@ -555,6 +625,16 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 
 
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
+  Node:
+    | ( CategoryModel )
+    | ( OrderModel )
+    | ( ProductModel )
+    | ( ReviewModel )
+    | ( UserModel )
+  ;
+};
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
@@ -569,6 +649,7 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   LoginPayload: ResolverTypeWrapper<LoginPayloadModel>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   Order: ResolverTypeWrapper<OrderModel>;
   OrderConnection: ResolverTypeWrapper<OrderConnectionModel>;
   OrderEdge: ResolverTypeWrapper<OrderEdgeModel>;
@@ -604,6 +685,7 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   LoginPayload: LoginPayloadModel;
   Mutation: Record<PropertyKey, never>;
+  Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   Order: OrderModel;
   OrderConnection: OrderConnectionModel;
   OrderEdge: OrderEdgeModel;
@@ -637,8 +719,10 @@ export type CategoryResolvers<ContextType = Context, ParentType extends Resolver
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nodeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<CategoryProductsArgs, 'first' | 'orderBy'>>;
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -662,13 +746,19 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   updateProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationUpdateProductArgs, 'id' | 'input'>>;
 };
 
+export type NodeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
+  __resolveType: TypeResolveFn<'Category' | 'Order' | 'Product' | 'Review' | 'User', ParentType, ContextType>;
+};
+
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   items?: Resolver<Array<ResolversTypes['OrderItem']>, ParentType, ContextType>;
+  nodeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
   totalCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type OrderConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderConnection'] = ResolversParentTypes['OrderConnection']> = {
@@ -691,6 +781,8 @@ export type OrderItemResolvers<ContextType = Context, ParentType extends Resolve
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type ProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product']> = {
@@ -701,12 +793,14 @@ export type ProductResolvers<ContextType = Context, ParentType extends Resolvers
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nodeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   priceCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reviewCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reviews?: Resolver<ResolversTypes['ReviewConnection'], ParentType, ContextType, RequireFields<ProductReviewsArgs, 'first'>>;
   sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   stock?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ProductConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProductConnection'] = ResolversParentTypes['ProductConnection']> = {
@@ -723,6 +817,8 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   categories?: Resolver<Array<ResolversTypes['Category']>, ParentType, ContextType>;
   category?: Resolver<Maybe<ResolversTypes['Category']>, ParentType, ContextType, RequireFields<QueryCategoryArgs, 'id'>>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
+  nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
   products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<QueryProductsArgs, 'first' | 'orderBy'>>;
 };
@@ -732,8 +828,10 @@ export type ReviewResolvers<ContextType = Context, ParentType extends ResolversP
   body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  nodeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
   rating?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ReviewConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReviewConnection'] = ResolversParentTypes['ReviewConnection']> = {
@@ -751,8 +849,10 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nodeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<UserOrdersArgs, 'first'>>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = Context> = {
@@ -760,6 +860,7 @@ export type Resolvers<ContextType = Context> = {
   DateTime?: GraphQLScalarType;
   LoginPayload?: LoginPayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Node?: NodeResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderConnection?: OrderConnectionResolvers<ContextType>;
   OrderEdge?: OrderEdgeResolvers<ContextType>;

@@ -28,7 +28,8 @@ export function tagsForEvent(event: DomainEvent): string[] {
       return [...new Set(tags)];
     }
     case 'ReviewAdded':
-      return [`Product:${event.productId}:reviews`];
+      // The author's first review makes them visible to everyone through `node` (see loaders).
+      return [`Product:${event.productId}:reviews`, `User:${event.authorId}:reviews`];
     case 'OrderPlaced':
       return [`User:${event.userId}:orders`];
     case 'SessionEnded':

@@ -21,14 +21,23 @@ import { findCategoriesByIds } from './category/category.repository';
 import { Product } from './product/product.entity';
 import { findProductsByIds } from './product/product.repository';
 import { Review } from './review/review.entity';
-import { findNewestReviews, findReviewsByIds, findReviewStats, type ReviewStats } from './review/review.repository';
+import { findNewestReviews, findReviewAuthors, findReviewsByIds, findReviewStats, type ReviewStats } from './review/review.repository';
 import { User } from './user/user.entity';
 import { findUsersByIds } from './user/user.repository';
 import { Order, type OrderItem } from './order/order.entity';
 import { findItemsOfOrders, findNewestOrders, findOrdersByIds } from './order/order.repository';
 
 const cursorKey = (after: CursorKey) => JSON.stringify(after);
-const plainCodec: EntityCodec<ReviewStats> = { encode: (stats) => ({ ...stats }), decode: (record) => record as ReviewStats };
+const plainCodec = <T extends object>(): EntityCodec<T> => ({
+  encode: (value) => ({ ...value }) as Record<string, unknown>,
+  decode: (record) => record as T,
+});
+
+/** Whether a user has written a review, which shows them to everyone as its author. */
+export interface Authorship {
+  userId: number;
+  hasReviews: boolean;
+}
 
 export interface LoaderFactoryOptions {
   orm: Orm;
@@ -155,10 +164,20 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
         policyType: 'Product',
         fetch: (ids) => findReviewStats(em, ids),
         keyOf: (stats) => stats.productId,
-        codec: plainCodec,
+        codec: plainCodec<ReviewStats>(),
         tagsOf: (id) => [`Product:${id}:reviews`],
         // A product without reviews has no row; "no reviews" is as cacheable as any answer.
         missing: (id) => ({ productId: id, reviewCount: 0, averageRating: null }),
+      }),
+      // Reviews are never deleted, so only a first review changes the answer, and drops it.
+      authorship: cachedOrPlain<Authorship>({
+        typeName: 'Authorship',
+        policyType: 'User',
+        fetch: async (ids) => (await findReviewAuthors(em, ids)).map((userId) => ({ userId, hasReviews: true })),
+        keyOf: (row) => row.userId,
+        codec: plainCodec<Authorship>(),
+        tagsOf: (id) => [`User:${id}:reviews`],
+        missing: (id) => ({ userId: id, hasReviews: false }),
       }),
       reviewPage: createPagePerParentLoader({
         fetch: (ids: readonly number[], limit, after: CursorKey | null) =>

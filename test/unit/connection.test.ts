@@ -33,12 +33,29 @@ describe('page size', () => {
 });
 
 describe('toConnection', () => {
-  it('gives each edge a cursor and the page its end cursor', () => {
+  it('gives each edge a cursor and the page its start and end cursors', () => {
     const rows = [{ id: 1 }, { id: 2 }];
-    const connection = toConnection(rows, true, (r) => ['k', r.id]);
+    const connection = toConnection(rows, { hasNextPage: true, after: null }, (r) => ['k', r.id]);
     expect(connection.edges.map((e) => decodeCursor(e.cursor))).toEqual([['k', 1], ['k', 2]]);
-    expect(connection.pageInfo).toEqual({ hasNextPage: true, endCursor: connection.edges[1]!.cursor });
-    expect(toConnection([], false, () => ['k', 0]).pageInfo).toEqual({ hasNextPage: false, endCursor: null });
+    expect(connection.pageInfo).toEqual({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: connection.edges[0]!.cursor,
+      endCursor: connection.edges[1]!.cursor,
+    });
+  });
+
+  it('says a page asked for after a cursor has items before it, even when it is empty', () => {
+    const later = toConnection([{ id: 3 }], { hasNextPage: false, after: ['k', 2] }, (r) => ['k', r.id]);
+    expect(later.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    expect(later.pageInfo.startCursor).toBe(later.pageInfo.endCursor);
+    expect(toConnection([], { hasNextPage: false, after: ['k', 9] }, () => ['k', 0]).pageInfo).toEqual({
+      hasNextPage: false,
+      hasPreviousPage: true,
+      startCursor: null,
+      endCursor: null,
+    });
+    expect(toConnection([], { hasNextPage: false, after: null }, () => ['k', 0]).pageInfo.hasPreviousPage).toBe(false);
   });
 });
 

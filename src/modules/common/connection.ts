@@ -12,9 +12,16 @@ export interface Edge<T> {
   node: T;
 }
 
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
 export interface Connection<T> {
   edges: Edge<T>[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  pageInfo: PageInfo;
   /** The id of the list's owner, for fields such as `totalCount` that count the whole list. */
   parentId?: number;
 }
@@ -73,16 +80,28 @@ export function pageSize(first: number | null | undefined, fallback: number, arg
   return size;
 }
 
+/**
+ * `page.after`: the decoded `after` argument the page was asked for with. Lists page forward
+ * only, so whether anything precedes the page is answered from it, not counted: a page asked
+ * for after a cursor starts after the row that cursor was taken from. The Relay specification
+ * allows this, and it costs no statement. Everything here is plain data, so a connection cached
+ * as ids and cursors comes back whole.
+ */
 export function toConnection<T>(
   rows: readonly T[],
-  hasNextPage: boolean,
+  page: { hasNextPage: boolean; after: CursorKey | null },
   keyOf: (row: T) => CursorKey,
   parentId?: number,
 ): Connection<T> {
   const edges = rows.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
   return {
     edges,
-    pageInfo: { hasNextPage, endCursor: edges.length > 0 ? edges[edges.length - 1]!.cursor : null },
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.after !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
     ...(parentId === undefined ? {} : { parentId }),
   };
 }

@@ -34,16 +34,12 @@ export async function listProducts(
 ): Promise<ProductConnectionModel> {
   const order = args.orderBy ?? 'NEWEST';
   const first = pageSize(args.first, 20);
-  const rows = await findProductPage(context.em, {
-    filter: args.filter,
-    order,
-    limit: first + 1,
-    after: decodeCursor(args.after, 'after', productCursorSort(order)),
-  });
+  const after = decodeCursor(args.after, 'after', productCursorSort(order));
+  const rows = await findProductPage(context.em, { filter: args.filter, order, limit: first + 1, after });
   const page = rows.slice(0, first);
   // Later `product(id)` reads in this request find these rows without another statement.
   const products = await context.loaders.adopt(context.loaders.product, page);
-  return toConnection(products, rows.length > first, productSortKey(order));
+  return toConnection(products, { hasNextPage: rows.length > first, after }, productSortKey(order));
 }
 
 export const productResolvers: Resolvers = {
@@ -82,9 +78,10 @@ export const productResolvers: Resolvers = {
     reviewCount: async (product, _args, context) => (await context.loaders.reviewStats.load(product.id))?.reviewCount ?? 0,
     reviews: async (product, args, context) => {
       const first = pageSize(args.first, 10);
-      const page = await context.loaders.reviewPage.load({ parentId: product.id, first, after: decodeCursor(args.after, 'after', 'timestamp') });
+      const after = decodeCursor(args.after, 'after', 'timestamp');
+      const page = await context.loaders.reviewPage.load({ parentId: product.id, first, after });
       const reviews = await context.loaders.adopt(context.loaders.review, page.rows);
-      return toConnection(reviews, page.hasNextPage, newestKey, product.id);
+      return toConnection(reviews, { hasNextPage: page.hasNextPage, after }, newestKey, product.id);
     },
   },
   ReviewConnection: {

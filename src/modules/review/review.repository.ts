@@ -21,6 +21,14 @@ export async function findReviewStats(em: SqlEntityManager, productIds: readonly
   return rows.map((r) => ({ productId: r.product_id, reviewCount: r.review_count, averageRating: r.average_rating }));
 }
 
+/** Which of these users have written at least one review, in one statement. */
+export async function findReviewAuthors(em: SqlEntityManager, userIds: readonly number[]): Promise<number[]> {
+  const rows = await em
+    .getConnection()
+    .execute<{ author_id: number }[]>('select distinct author_id from review where author_id = any(?::int[])', [intArray(userIds)]);
+  return rows.map((r) => r.author_id);
+}
+
 /** Up to `limit` newest reviews of each product, in one statement. */
 export function findNewestReviews(
   em: SqlEntityManager,

@@ -37,9 +37,10 @@ export const userResolvers: Resolvers = {
     orders: async (user, args, context) => {
       requireSelf(user, context, 'orders');
       const first = pageSize(args.first, 10);
-      const page = await context.loaders.orderPage.load({ parentId: user.id, first, after: decodeCursor(args.after, 'after', 'timestamp') });
+      const after = decodeCursor(args.after, 'after', 'timestamp');
+      const page = await context.loaders.orderPage.load({ parentId: user.id, first, after });
       const orders = await context.loaders.adopt(context.loaders.order, page.rows);
-      return toConnection(orders, page.hasNextPage, newestKey);
+      return toConnection(orders, { hasNextPage: page.hasNextPage, after }, newestKey);
     },
   },
 };
