@@ -46,6 +46,8 @@ export interface Lookup {
 export interface FillToken {
   remote: ReadonlyMap<string, string> | undefined;
   local: ReadonlyMap<string, number>;
+  /** This instance's L1 trust epoch at the lookup (see `mayEnterL1`). */
+  l1Epoch: number;
 }
 
 export interface Fill {
@@ -85,6 +87,11 @@ export class TwoTierCache {
   private flushing: Promise<boolean> | undefined;
   /** False while this instance may have missed invalidations (subscriber down): L1 is bypassed. */
   private l1Trusted = true;
+  /**
+   * Moves on every loss and regain of trust: a value read or computed before the subscriber
+   * went down may have missed an invalidation, even once trust is back.
+   */
+  private l1Epoch = 0;
   /** A raise of Redis's forgotten key generation is under way (see agreesOnGeneration). */
   private raisingGeneration = false;
   /** Fills and background refreshes under way (see `settled`). */
@@ -130,6 +137,7 @@ export class TwoTierCache {
     const sourceOf = (i: number) => (typeof source === 'string' ? source : source[i]!);
     const entries: (CacheEntry | undefined)[] = new Array<CacheEntry | undefined>(keys.length).fill(undefined);
     const local = new Map(checkTags.map((tag) => [tag, this.localVersions.get(tag) ?? 0]));
+    const since = { invalidations: this.invalidations, l1Epoch: this.l1Epoch };
     const missing: number[] = [];
     keys.forEach((key, i) => {
       const entry = this.l1Trusted ? this.l1.get(key, now) : undefined;
@@ -149,7 +157,9 @@ export class TwoTierCache {
         const i = missing[j]!;
         if (!usable(entry)) return;
         entries[i] = entry;
-        if (this.l1Trusted) this.l1.set(keys[i]!, entry, now);
+        // Read before an invalidation this instance has since acted on: good enough for this
+        // reader, whose request began before the write was acknowledged, but not to keep.
+        if (this.mayEnterL1(since, entry.tags)) this.l1.set(keys[i]!, entry, now);
         this.observer.lookup(sourceOf(i), 'l2', outcome(entry));
       });
     }
@@ -171,7 +181,7 @@ export class TwoTierCache {
     }
     const seconds = (performance.now() - started) / 1000;
     for (const name of typeof source === 'string' ? [source] : new Set(source)) this.observer.lookedUp?.(name, seconds, redis);
-    return { entries, token: { remote, local } };
+    return { entries, token: { remote, local, l1Epoch: since.l1Epoch } };
   }
 
   /**
@@ -251,6 +261,16 @@ export class TwoTierCache {
     return true;
   }
 
+  /**
+   * Whether an entry read from Redis by a lookup that began at `since` may be kept in L1: not
+   * if any of its tags was invalidated here since (the entry may predate that write), nor if
+   * L1 lost trust meanwhile.
+   */
+  private mayEnterL1(since: { invalidations: number; l1Epoch: number }, tags: readonly string[]): boolean {
+    if (!this.l1Trusted || this.l1Epoch !== since.l1Epoch) return false;
+    return (this.localVersions.get(ANY_TAG) ?? 0) === since.invalidations || tags.every((tag) => (this.localVersions.get(tag) ?? 0) <= since.invalidations);
+  }
+
   /** A fresh L1 entry for `key`, without counting or asking Redis. */
   peek(key: string, now = Date.now()): CacheEntry | undefined {
     if (!this.l1Trusted) return undefined;
@@ -291,14 +311,15 @@ export class TwoTierCache {
     // since the lookup would have failed it; one not yet heard of is not acknowledged, so no
     // writer has answered yet). Waiting for Redis first left a gap, after the response had gone,
     // in which the next reader missed and computed the same page again.
-    if (this.l1Trusted) for (const { fill, entry } of made) this.l1.set(fill.key, entry, now);
+    const toL1 = this.l1Trusted && token.l1Epoch === this.l1Epoch;
+    if (toL1) for (const { fill, entry } of made) this.l1.set(fill.key, entry, now);
     if (debug) {
       const skipped = this.whyNotRedis(token);
       for (const { fill } of made) {
         debug.amend(fill.key, {
           tags: [...fill.tags],
           ttlLeftSeconds: fill.lifetime.ttl,
-          ...(this.l1Trusted ? { stored: 'L1' } : { notStored: 'L1 is not trusted until the invalidation channel is back' }),
+          ...(toL1 ? { stored: 'L1' } : { notStored: 'not in L1: the invalidation channel was down since the lookup' }),
           ...(skipped ? { notStored: skipped } : {}),
         });
       }
@@ -327,7 +348,7 @@ export class TwoTierCache {
           !written
             ? { notStored: 'the Redis write failed: L1 only' }
             : written[i]
-              ? { stored: this.l1Trusted ? 'L1 and Redis' : 'Redis' }
+              ? { stored: toL1 ? 'L1 and Redis' : 'Redis' }
               : { stored: undefined, notStored: "refused by Redis: another instance's write overtook it" },
         ),
       );
@@ -382,12 +403,14 @@ export class TwoTierCache {
   /** This instance may have missed invalidations: forget L1 and stop using it until `trustL1`. */
   distrustL1(): void {
     this.l1Trusted = false;
+    this.l1Epoch += 1;
     this.l1.clear();
   }
 
   trustL1(): void {
     this.l1.clear();
     this.l1Trusted = true;
+    this.l1Epoch += 1;
   }
 
   get isL1Trusted(): boolean {

@@ -70,7 +70,7 @@ describe('instances that disagree on the key generation', () => {
     // Filled without a lookup first: a Redis read would make them agree (see below).
     const fillFor = async (cache: TwoTierCache) => {
       const key = cache.keys.entity('Product', 3);
-      await cache.fill([{ key, value: { price: 'old' }, tags: ['Product:3'], lifetime, checkTags: [] }], { remote: new Map(), local: new Map() });
+      await cache.fill([{ key, value: { price: 'old' }, tags: ['Product:3'], lifetime, checkTags: [] }], { remote: new Map(), local: new Map(), l1Epoch: 0 });
       expect(await redis.get(key)).not.toBeNull();
       return key;
     };
@@ -207,11 +207,11 @@ describe('an instance that may have missed invalidations', () => {
   });
   afterAll(() => channel.stop());
 
-  const warmL1 = () =>
-    cache.fill(
-      [{ key: cache.keys.entity('Product', 5), value: 1, tags: ['Product:5'], lifetime, checkTags: [] }],
-      { remote: new Map(), local: new Map() },
-    );
+  const warmL1 = async () => {
+    const key = cache.keys.entity('Product', 5);
+    const { token } = await cache.lookup('Product', [key], []);
+    await cache.fill([{ key, value: 1, tags: ['Product:5'], lifetime, checkTags: [] }], token);
+  };
 
   it('empties its L1 when an invalidation reaches it after the writer stopped waiting', async () => {
     await warmL1();
@@ -347,4 +347,44 @@ describe('tag bookkeeping', () => {
       await server.stop();
     }
   }, 120_000);
+});
+
+describe('an invalidation that lands while a Redis read is on its way', () => {
+  it('keeps the read entry out of L1 (it may predate the write)', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const writer = newCache(prefix);
+    const reader = newCache(prefix);
+    await until(() => writer.store!.client.status === 'ready' && reader.store!.client.status === 'ready');
+    const key = writer.keys.entity('Product', 7);
+    const { token } = await writer.lookup('Product', [key], ['Product:7']);
+    await writer.fill([{ key, value: { price: 'old' }, tags: ['Product:7'], lifetime, checkTags: ['Product:7'] }], token);
+
+    // The reader's MGET is sent; before its answer is read, the invalidation message arrives.
+    const read = reader.lookup('Product', [key], ['Product:7']);
+    reader.dropLocal(['Product:7']);
+    const { entries } = await read;
+    expect(entries[0]?.value).toEqual({ price: 'old' });
+    expect(reader.peek(key)).toBeUndefined();
+
+    // Untouched tags still enter L1 as before.
+    const other = writer.keys.entity('Product', 8);
+    const second = await writer.lookup('Product', [other], ['Product:8']);
+    await writer.fill([{ key: other, value: 8, tags: ['Product:8'], lifetime, checkTags: ['Product:8'] }], second.token);
+    const read2 = reader.lookup('Product', [other], ['Product:8']);
+    reader.dropLocal(['Product:7']);
+    await read2;
+    expect(reader.peek(other)?.value).toBe(8);
+  });
+
+  it('a fill computed across a loss of the invalidation channel does not enter L1', async () => {
+    const cache = newCache(`t${randomBytes(4).toString('hex')}`);
+    await until(() => cache.store!.client.status === 'ready');
+    const key = cache.keys.entity('Product', 9);
+    const { token } = await cache.lookup('Product', [key], ['Product:9']);
+    // The subscriber drops and comes back while the value is computed: it may have missed a write.
+    cache.distrustL1();
+    cache.trustL1();
+    await cache.fill([{ key, value: 9, tags: ['Product:9'], lifetime, checkTags: ['Product:9'] }], token);
+    expect(cache.peek(key)).toBeUndefined();
+  });
 });
