@@ -161,8 +161,17 @@ function refreshEarly(freshUntil: number, ttlSeconds: number, now: number): bool
 
 function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknown>, options: FieldCacheOptions): GraphQLFieldResolver<unknown, unknown> {
   const { cache } = options;
-  // Computations under way in this process, by key: concurrent misses share one.
-  const inflight = new Map<string, Promise<unknown>>();
+  // Computations under way in this process, by key: concurrent misses share one, as long as
+  // nothing it depends on was invalidated since it began (see `joinable`).
+  const inflight = new Map<string, { shared: Promise<unknown>; token: FillToken; checkTags: readonly string[] }>();
+  /**
+   * The computation under way for `key` that a caller may join: one that began before a write
+   * the caller's request came after would hand it the old value (and store it for everyone).
+   */
+  const joinable = (key: string) => {
+    const underWay = inflight.get(key);
+    return underWay && cache.isCurrent(underWay.token, { checkTags: underWay.checkTags }) ? underWay.shared : undefined;
+  };
 
   /**
    * Runs the resolver once for `key`, stores its result, and lets concurrent callers share it.
@@ -201,10 +210,10 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     const shared = computation.then((result) => result.data);
     // A failed computation is the caller's error to report; waiters just compute their own.
     shared.catch(() => undefined);
-    inflight.set(key, shared);
+    inflight.set(key, { shared, token, checkTags });
     // Registered until the result is in the cache, so no caller falls between the two.
     const forget = () => {
-      if (inflight.get(key) === shared) inflight.delete(key);
+      if (inflight.get(key)?.shared === shared) inflight.delete(key);
       if (coordinate) void cache.release(key);
     };
     computation.then(() => stored).then(forget, forget);
@@ -233,7 +242,7 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     if (entry) {
       const now = Date.now();
       // Stale (within its window) or near expiry: serve it, and let one caller refresh it.
-      if ((entry.freshUntil <= now || refreshEarly(entry.freshUntil, field.policy.ttl, now)) && !inflight.has(key)) {
+      if ((entry.freshUntil <= now || refreshEarly(entry.freshUntil, field.policy.ttl, now)) && !joinable(key)) {
         cache.track(compute(key, checkTags, token, run, false)).catch(() => undefined);
       }
       const value = await denormalize(entry.value, field.returnType, request.loadEntity);
@@ -250,7 +259,7 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
         return value;
       }
     }
-    const shared = inflight.get(key);
+    const shared = joinable(key);
     if (shared) {
       const data = await shared.catch(() => undefined);
       const value = data === undefined ? undefined : await denormalize(data, field.returnType, request.loadEntity);
@@ -259,7 +268,9 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
         return value;
       }
     }
-    const result = await compute(key, checkTags, token, run, field.isRoot);
+    // A computation overtaken by a write may still hold the instances' lock: waiting for it
+    // would only delay this one.
+    const result = await compute(key, checkTags, token, run, field.isRoot && !inflight.has(key));
     report('miss', started);
     if ('value' in result) return result.value;
     // Computed by another instance: rebuild it here, or compute after all if it will not do.

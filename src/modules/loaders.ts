@@ -13,7 +13,7 @@ import { intArray } from '../db/int-array';
 import type { PolicyMap } from '../cache/policy';
 import type { TwoTierCache } from '../cache/two-tier-cache';
 import { createByForeignKeyLoader, createByKeyLoader } from '../loaders/by-key';
-import { createCachedByKeyLoader } from '../loaders/cached-by-key';
+import { createCachedByKeyLoader, type InflightLoads } from '../loaders/cached-by-key';
 import { createPagePerParentLoader } from '../loaders/page-per-parent';
 import type { CursorKey } from './common/connection';
 import { Category } from './category/category.entity';
@@ -58,7 +58,7 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
   const { cache, policies, orm } = options;
   const metadata = orm.getMetadata();
   // Shared by every request: concurrent misses for one entity load it once per process.
-  const inflight = new Map<string, Map<number, Promise<unknown>>>();
+  const inflight = new Map<string, InflightLoads<unknown>>();
   const cachedLoaders = new WeakSet<DataLoader<number, unknown>>();
   const codecs = Object.fromEntries(
     ENTITY_TYPES.map((type) => [type, createEntityCodec(metadata.get(ENTITY_CLASSES[type].name))]),
@@ -91,7 +91,7 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
       fetch,
       cache,
       lifetime: policy,
-      inflight: inflight.get(loader.typeName) as Map<number, Promise<R | null>>,
+      inflight: inflight.get(loader.typeName) as InflightLoads<R>,
     });
     cachedLoaders.add(cached as DataLoader<number, unknown>);
     return cached;
