@@ -21,6 +21,7 @@ import {
 } from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { cacheDebug } from './cache-debug';
+import { canonicalArgs } from './canonical-args';
 import { hashArgs } from './keys';
 import { touchTags } from './request-scope';
 import { denormalize, normalize, NotCacheableError } from './normalize';
@@ -93,7 +94,7 @@ function listItemType(type: GraphQLOutputType): GraphQLObjectType | undefined {
 }
 
 /** Paths of ID arguments named `<thing>Id`, at the top or one input object down. */
-function idArgumentPaths(args: readonly GraphQLArgument[]): { path: string[]; typeName: string }[] {
+function idArgumentPaths(args: readonly Pick<GraphQLArgument, 'name' | 'type'>[]): { path: string[]; typeName: string }[] {
   const paths: { path: string[]; typeName: string }[] = [];
   const consider = (name: string, type: unknown, prefix: string[]) => {
     const named = getNamedType(type as GraphQLOutputType);
@@ -120,6 +121,8 @@ interface WrappedField {
   returnType: GraphQLOutputType;
   listType: GraphQLObjectType | undefined;
   idArgs: { path: string[]; typeName: string }[];
+  /** The field's argument definitions, for canonical arguments. */
+  args: Pick<GraphQLArgument, 'name' | 'type'>[];
 }
 
 /**
@@ -223,9 +226,11 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
   const report = (outcome: 'hit' | 'stale' | 'miss', started: number) =>
     cache.observer.resolved?.(field.coordinate, outcome, (performance.now() - started) / 1000);
 
-  return async (parent, args, context, info) => {
+  return async (parent, rawArgs, context, info) => {
     const request = options.requestOf(context);
-    if (!request) return resolve(parent, args, context, info);
+    if (!request) return resolve(parent, rawArgs, context, info);
+    // Keys, tags and the resolver all see one spelling of what was asked.
+    const args = canonicalArgs(rawArgs as Record<string, unknown>, field.args);
     const started = performance.now();
     const userId = field.policy.scope === 'PRIVATE' ? request.userId : undefined;
     // A private field for nobody in particular is never cached: there is no one to key it by.
@@ -298,10 +303,10 @@ export function applyFieldCache(schema: GraphQLSchema, options: FieldCacheOption
         fieldName,
         returnType: fieldConfig.type,
         listType: listItemType(fieldConfig.type),
-        idArgs: idArgumentPaths(
-          Object.entries(fieldConfig.args ?? {}).map(([name, arg]) => ({ name, type: arg.type }) as unknown as GraphQLArgument),
-        ),
+        args: Object.entries(fieldConfig.args ?? {}).map(([name, arg]) => ({ name, type: arg.type })),
+        idArgs: [],
       };
+      field.idArgs = idArgumentPaths(field.args);
       return { ...fieldConfig, resolve: wrap(field, fieldConfig.resolve ?? defaultFieldResolver, options) };
     },
   });

@@ -16,6 +16,7 @@ import {
   isObjectType,
   Kind,
   parse,
+  print,
   type DocumentNode,
   type GraphQLObjectType,
   type GraphQLSchema,
@@ -52,6 +53,11 @@ export interface OperationPolicy {
 }
 
 const NOT_CACHEABLE: OperationPolicy = { cacheable: false, ttl: 0, private: false };
+
+/** An operation's policy, with the key of its parsed document (see `policyFor`). */
+interface DocumentPolicy extends OperationPolicy {
+  documentKey: string;
+}
 
 /**
  * Decides, once per document, whether an operation's response may be cached: a query whose
@@ -122,30 +128,31 @@ interface RequestShape {
 export function createResponseCache(options: ResponseCacheOptions) {
   const { cache, schema, policies } = options;
   const http = options.http ?? {};
-  const byDocument = new LRUCache<string, OperationPolicy>({ max: options.maxDocuments ?? 1000 });
+  const byDocument = new LRUCache<string, DocumentPolicy>({ max: options.maxDocuments ?? 1000 });
 
-  const policyFor = (query: string, operationName: string | undefined): OperationPolicy => {
+  /**
+   * The policy of an operation, and its `documentKey`: a hash of the parsed document as graphql
+   * prints it and the operation name, so texts that differ only in spacing, commas or comments
+   * share one response entry. Both are worked out once per text.
+   */
+  const policyFor = (query: string, operationName: string | undefined): DocumentPolicy => {
     const memo = `${operationName ?? ''}\n${query}`;
-    let policy = byDocument.get(memo);
-    if (!policy) {
+    let found = byDocument.get(memo);
+    if (!found) {
       try {
-        policy = operationPolicy(schema, policies, parse(query), operationName);
+        const document = parse(query);
+        const documentKey = createHash('sha1').update(print(document)).update('\0').update(operationName ?? '').digest('hex');
+        found = { ...operationPolicy(schema, policies, document, operationName), documentKey };
       } catch {
-        policy = NOT_CACHEABLE;
+        found = { ...NOT_CACHEABLE, documentKey: '' };
       }
-      byDocument.set(memo, policy);
+      byDocument.set(memo, found);
     }
-    return policy;
+    return found;
   };
 
-  const keyFor = (body: RequestShape, userId: number | undefined): string => {
-    const digest = createHash('sha1')
-      .update(String(body.query))
-      .update('\0')
-      .update(String(body.operationName ?? ''))
-      .update('\0')
-      .update(stableStringify(body.variables ?? {}))
-      .digest('hex');
+  const keyFor = (policy: DocumentPolicy, variables: unknown, userId: number | undefined): string => {
+    const digest = createHash('sha1').update(policy.documentKey).update('\0').update(stableStringify(variables ?? {})).digest('hex');
     return cache.keys.response(digest, userId);
   };
 
@@ -190,7 +197,7 @@ export function createResponseCache(options: ResponseCacheOptions) {
     const policy = policyFor(body.query, typeof body.operationName === 'string' ? body.operationName : undefined);
     if (!policy.cacheable || policy.private) return next();
     try {
-      const key = keyFor(body, undefined);
+      const key = keyFor(policy, body.variables, undefined);
       const { entries, token } = await cache.lookup('response', [key], [ANY_TAG]);
       // A computation that finished while our lookup was on its way to Redis left its answer
       // in L1, or is still registered: either way, no second computation.
@@ -232,7 +239,7 @@ export function createResponseCache(options: ResponseCacheOptions) {
       if (!policy.cacheable) return notStorable;
       const credentialed = request.http ? hasCredentials(Object.fromEntries(request.http.headers)) : false;
       const userId = policy.private ? contextValue.viewer?.userId : undefined;
-      const key = keyFor(request as RequestShape, userId);
+      const key = keyFor(policy, request.variables, userId);
       let token: Awaited<ReturnType<TwoTierCache['lookup']>>['token'] | undefined;
       let hit: CacheEntry | undefined;
       return {
