@@ -2,25 +2,30 @@
  * Every Redis key the cache writes, built in one place so the format is testable and stable:
  *
  *   <prefix>:gen                          the current generation (a purge moves it)
- *   <prefix>:g<gen>:e:<Type>:<id>         an entity
- *   <prefix>:g<gen>:f:<Type.field>:<parent>:<argsHash>[:u<userId>]   a field's result
- *   <prefix>:g<gen>:r:<requestHash>[:u<userId>]   a whole response
- *   <prefix>:t:<tag>                      the keys built from <tag>, of any generation (a set)
+ *   <prefix>:s<shape>:g<gen>:e:<Type>:<id>         an entity
+ *   <prefix>:s<shape>:g<gen>:f:<Type.field>:<parent>:<argsHash>[:u<userId>]   a field's result
+ *   <prefix>:s<shape>:g<gen>:r:<requestHash>[:u<userId>]   a whole response
+ *   <prefix>:t:<tag>                      the keys built from <tag>, of any shape and generation (a set)
  *   <prefix>:tv:<tag>                     how often <tag> was invalidated (a counter)
  *
- * The prefix carries the schema's hash, so a deploy that changes the schema never reads entries
- * written by the old shape. Tag sets carry no generation: instances can disagree on it for a
- * while (Redis restarted without persistence and forgot it, and an instance started since reads
- * 0 while the others keep theirs), and a write must still delete every instance's entries.
+ * Entry keys carry the schema's shape (a hash of it), so a deploy that changes the schema never
+ * reads entries written in the old shape. Nothing else does: during a rolling deploy old and
+ * new instances share tags, tag versions, the generation and the invalidation channel, so a
+ * write on either drops the other's entries. Nor do tag sets carry the generation: instances
+ * can disagree on it for a while (Redis restarted without persistence and forgot it, and an
+ * instance started since reads 0 while the others keep theirs), and a write must still delete
+ * every instance's entries.
  */
 import { createHash } from 'node:crypto';
 
 export class KeySpace {
   constructor(
-    /** e.g. `sf:s1a2b3c4`. */
+    /** The deployment's prefix (`CACHE_KEY_PREFIX`), e.g. `sf`; channels are named after it too. */
     readonly prefix: string,
     /** Bumped by a purge; every entry key carries it. */
     public generation: number,
+    /** A hash of the schema, carried by entry keys only; empty: none. */
+    readonly shape = '',
   ) {}
 
   get generationKey(): string {
@@ -28,7 +33,7 @@ export class KeySpace {
   }
 
   private get base(): string {
-    return `${this.prefix}:g${this.generation}`;
+    return `${this.prefix}${this.shape ? `:s${this.shape}` : ''}:g${this.generation}`;
   }
 
   entity(type: string, id: string | number): string {

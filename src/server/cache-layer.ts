@@ -1,6 +1,6 @@
 /**
  * Assembles the cache from configuration: the policy map read from the schema, the key space
- * (prefix + schema hash + generation), the two tiers, and, with Redis, the invalidation channel.
+ * (prefix, schema shape, generation), the two tiers, and, with Redis, the invalidation channel.
  * Every committed write's events reach `invalidate` before the mutation answers.
  */
 import { createHash } from 'node:crypto';
@@ -36,9 +36,9 @@ export interface CacheLayer {
 
 const entityTypes = new Set<string>(ENTITY_TYPES);
 
-/** `<CACHE_KEY_PREFIX>:s<schema hash>`: a changed schema gets fresh keys, never reading old shapes. */
-export function keyPrefixFor(config: Pick<Config, 'cacheKeyPrefix'>, schema: GraphQLSchema): string {
-  return `${config.cacheKeyPrefix}:s${createHash('sha1').update(printSchema(schema)).digest('hex').slice(0, 8)}`;
+/** A hash of the schema: a changed schema gets fresh entry keys, never reading old shapes. */
+export function schemaShape(schema: GraphQLSchema): string {
+  return createHash('sha1').update(printSchema(schema)).digest('hex').slice(0, 8);
 }
 
 export async function createCacheLayer(options: {
@@ -69,8 +69,8 @@ export async function createCacheLayer(options: {
     };
   }
 
-  const prefix = keyPrefixFor(config, options.schema);
-  const keys = new KeySpace(prefix, 0);
+  const prefix = config.cacheKeyPrefix;
+  const keys = new KeySpace(prefix, 0, schemaShape(options.schema));
   let client: Redis | undefined;
   let subscriber: Redis | undefined;
   let channel: InvalidationChannel | undefined;

@@ -1,15 +1,13 @@
 /**
  * `npm run cache:purge`: empties the cache of every instance of this deployment (same
- * CACHE_KEY_PREFIX and schema), e.g. after a deploy or a manual data fix. Moves the key
+ * CACHE_KEY_PREFIX, whatever schema each runs), e.g. after a manual data fix. Moves the key
  * generation and tells every instance; scans nothing.
  */
 import { loadConfig } from '../config';
 import { InvalidationChannel } from '../cache/invalidation-channel';
 import { KeySpace } from '../cache/keys';
 import { TwoTierCache } from '../cache/two-tier-cache';
-import { buildStorefrontSchema } from '../modules';
 import { closeRedis, createCacheClient, createSubscriberClient, untilReady } from '../redis/clients';
-import { keyPrefixFor } from './cache-layer';
 import { runScript } from './cli';
 
 runScript('Purge', async () => {
@@ -18,8 +16,7 @@ runScript('Purge', async () => {
     process.stdout.write('No REDIS_URL: each instance has only its in-process cache, which a restart empties.\n');
     return;
   }
-  // The same schema as the API's (its printed form names the keys), default ttl included.
-  const prefix = keyPrefixFor(config, buildStorefrontSchema({ defaultTtl: config.cacheDefaultTtlSeconds }));
+  const prefix = config.cacheKeyPrefix;
   const client = createCacheClient({ url: config.redisUrl, commandTimeoutMs: 5000, tlsCa: config.redisTlsCa });
   const cache = new TwoTierCache({ keys: new KeySpace(prefix, 0), redis: client });
   const channel = new InvalidationChannel({

@@ -3,7 +3,14 @@
  * inputs, untrimmed text, documents that differ only in layout. A request spelt differently
  * must neither miss what is cached nor escape the invalidation of what it shows.
  */
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { KeySpace } from '../../src/cache/keys';
+import { TwoTierCache } from '../../src/cache/two-tier-cache';
+import { createCacheClient } from '../../src/redis/clients';
+import { TEST_REDIS_URL } from '../helpers/env';
 import { startTestServer, type TestServer } from '../helpers/server';
+import { until } from '../helpers/until';
 
 let server: TestServer;
 let admin: string;
@@ -89,5 +96,37 @@ describe('the whole-response key', () => {
     // A whole-response hit: one lookup, answered before execution (no development summary).
     expect(cache.counters.hits - lookupsBefore).toBe(1);
     expect(second.body.extensions).toBeUndefined();
+  });
+});
+
+describe('a rolling deploy', () => {
+  it('instances of two schema shapes keep their own entries but delete each other\'s on a write', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const client = createCacheClient({ url: TEST_REDIS_URL });
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const oldShape = new TwoTierCache({ keys: new KeySpace(prefix, 0, 'aaaa0000'), redis: client });
+      const newShape = new TwoTierCache({ keys: new KeySpace(prefix, 0, 'bbbb1111'), redis: client });
+      await until(() => client.status === 'ready');
+      const keyOf = (cache: TwoTierCache) => cache.keys.entity('Product', 1);
+      expect(keyOf(oldShape)).not.toBe(keyOf(newShape));
+      for (const cache of [oldShape, newShape]) {
+        const { token } = await cache.lookup('Product', [keyOf(cache)], ['Product:1']);
+        await cache.fill([{ key: keyOf(cache), value: { price: 1 }, tags: ['Product:1'], lifetime: { ttl: 60, staleWhileRevalidate: 0 }, checkTags: ['Product:1'] }], token);
+      }
+      expect(await redis.exists(keyOf(oldShape), keyOf(newShape))).toBe(2);
+      await newShape.invalidate(['Product:1']);
+      expect(await redis.exists(keyOf(oldShape), keyOf(newShape))).toBe(0);
+    } finally {
+      client.disconnect();
+      redis.disconnect();
+    }
+  });
+
+  it('the API names tags, versions and its invalidation channel after CACHE_KEY_PREFIX alone', () => {
+    const keys = server.app.cacheLayer.cache!.keys;
+    expect(keys.prefix).toBe(server.config.cacheKeyPrefix);
+    expect(keys.shape).toMatch(/^[0-9a-f]{8}$/);
+    expect(keys.tagSet('Product:1')).toBe(`${server.config.cacheKeyPrefix}:t:Product:1`);
   });
 });

@@ -5,16 +5,23 @@ import { L1Cache } from '../../src/cache/l1';
 import { CachePolicyError, expandTag, readPolicyMap } from '../../src/cache/policy';
 
 describe('keys', () => {
-  const keys = new KeySpace('sf:s1a2b3c4', 3);
+  const keys = new KeySpace('sf', 3, '1a2b3c4d');
 
   it('have one documented format', () => {
-    expect(keys.entity('Product', 42)).toBe('sf:s1a2b3c4:g3:e:Product:42');
-    expect(keys.field('Product.reviews', 42, 'abc')).toBe('sf:s1a2b3c4:g3:f:Product.reviews:42:abc');
-    expect(keys.field('Query.me', undefined, '0', 7)).toBe('sf:s1a2b3c4:g3:f:Query.me:-:0:u7');
-    expect(keys.response('deadbeef', 7)).toBe('sf:s1a2b3c4:g3:r:deadbeef:u7');
-    expect(keys.tagSet('Product:42')).toBe('sf:s1a2b3c4:t:Product:42');
-    expect(keys.tagVersion('Product:42')).toBe('sf:s1a2b3c4:tv:Product:42');
-    expect(keys.generationKey).toBe('sf:s1a2b3c4:gen');
+    expect(keys.entity('Product', 42)).toBe('sf:s1a2b3c4d:g3:e:Product:42');
+    expect(keys.field('Product.reviews', 42, 'abc')).toBe('sf:s1a2b3c4d:g3:f:Product.reviews:42:abc');
+    expect(keys.field('Query.me', undefined, '0', 7)).toBe('sf:s1a2b3c4d:g3:f:Query.me:-:0:u7');
+    expect(keys.response('deadbeef', 7)).toBe('sf:s1a2b3c4d:g3:r:deadbeef:u7');
+  });
+
+  it('carry the schema shape in entry keys only, so instances of two schemas share tags', () => {
+    const other = new KeySpace('sf', 3, 'ffff0000');
+    expect(other.entity('Product', 42)).not.toBe(keys.entity('Product', 42));
+    for (const space of [keys, other]) {
+      expect(space.tagSet('Product:42')).toBe('sf:t:Product:42');
+      expect(space.tagVersion('Product:42')).toBe('sf:tv:Product:42');
+      expect(space.generationKey).toBe('sf:gen');
+    }
   });
 
   it('hash arguments independently of their order', () => {
