@@ -190,8 +190,10 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     coordinate: boolean,
   ): Promise<{ value?: unknown; data?: unknown }> => {
     let stored: Promise<void> = Promise.resolve();
+    let lock: { release(): Promise<void> } | null = null;
     const computation = (async () => {
-      if (coordinate && !(await cache.claim(key, LOCK_MS))) {
+      lock = coordinate ? await cache.claim(key, LOCK_MS) : null;
+      if (coordinate && !lock) {
         const entry = await cache.waitFor(key, LOCK_WAIT_MS);
         if (entry) return { data: entry.value };
       }
@@ -217,7 +219,7 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     // Registered until the result is in the cache, so no caller falls between the two.
     const forget = () => {
       if (inflight.get(key)?.shared === shared) inflight.delete(key);
-      if (coordinate) void cache.release(key);
+      void lock?.release();
     };
     computation.then(() => stored).then(forget, forget);
     return computation;

@@ -4,6 +4,7 @@
  * guarded by the circuit breaker and never throws: a failure is a miss (reads) or a skipped
  * write, and is counted.
  */
+import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { CircuitBreaker } from './circuit-breaker';
 import type { KeySpace } from './keys';
@@ -45,15 +46,19 @@ return 1
 /**
  * Invalidates tags: moves the invalidation counter (the version of `*`) on, stamps each tag
  * with it (so in-flight fills of old data are refused), and deletes every entry registered
- * under each tag, then the set itself.
+ * under each tag, then the set itself. The counter is Redis's clock in microseconds (or one
+ * past its last value, should the clock step back), not a count: a count starts again at 1
+ * when Redis restarts empty or the counter expires, and a response computed across that
+ * restart would pass the "not invalidated since" check against a stamp far below its lookup's.
  * KEYS: [anyTagVersionKey, then tagVersionKey, tagSetKey pairs]; ARGV: [versionTtlSeconds]
  */
 const INVALIDATE_SCRIPT = `
 local deleted = 0
-local stamp = redis.call('INCR', KEYS[1])
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
+local time = redis.call('TIME')
+local stamp = math.max(tonumber(time[1]) * 1000000 + tonumber(time[2]), tonumber(redis.call('GET', KEYS[1]) or '0') + 1)
+redis.call('SET', KEYS[1], string.format('%d', stamp), 'EX', tonumber(ARGV[1]))
 for i = 2, #KEYS, 2 do
-  redis.call('SET', KEYS[i], stamp, 'EX', tonumber(ARGV[1]))
+  redis.call('SET', KEYS[i], string.format('%d', stamp), 'EX', tonumber(ARGV[1]))
   local members = redis.call('SMEMBERS', KEYS[i + 1])
   for j = 1, #members, 500 do
     deleted = deleted + redis.call('DEL', unpack(members, j, math.min(j + 499, #members)))
@@ -68,6 +73,12 @@ return deleted
  * newest one known; 1: a purge, past every generation any instance uses). Never moves it back.
  * KEYS: [generationKey]; ARGV: [atLeast, step]; returns the generation now in force.
  */
+/** Deletes a lock only if it is still the caller's (it may have expired and been taken since). */
+const UNLOCK_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
 const GENERATION_SCRIPT = `
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local next = math.max(current, tonumber(ARGV[1])) + tonumber(ARGV[2])
@@ -79,6 +90,7 @@ interface ScriptedRedis extends Redis {
   cacheFill(numKeys: number, ...args: (string | number)[]): Promise<number>;
   cacheInvalidate(numKeys: number, ...args: (string | number)[]): Promise<number>;
   cacheGeneration(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  cacheUnlock(numKeys: number, ...args: (string | number)[]): Promise<number>;
 }
 
 /**
@@ -151,6 +163,7 @@ export class RedisStore {
     redis.defineCommand('cacheFill', { lua: FILL_SCRIPT });
     redis.defineCommand('cacheInvalidate', { lua: INVALIDATE_SCRIPT });
     redis.defineCommand('cacheGeneration', { lua: GENERATION_SCRIPT });
+    redis.defineCommand('cacheUnlock', { lua: UNLOCK_SCRIPT });
     this.redis = redis as ScriptedRedis;
   }
 
@@ -235,14 +248,19 @@ export class RedisStore {
     });
   }
 
-  /** Takes a short lock on `key` (SET NX PX); undefined when Redis could not be asked. */
-  async lock(key: string, ttlMs: number): Promise<boolean | undefined> {
-    const result = await this.guarded('lock', () => this.redis.set(`${key}:lock`, '1', 'PX', ttlMs, 'NX'));
-    return result === undefined ? undefined : result === 'OK';
+  /**
+   * Takes a short lock on `key` (SET NX PX): resolves to the owner token to unlock with, null
+   * when another holds it, undefined when Redis could not be asked.
+   */
+  async lock(key: string, ttlMs: number): Promise<string | null | undefined> {
+    const owner = randomUUID();
+    const result = await this.guarded('lock', () => this.redis.set(`${key}:lock`, owner, 'PX', ttlMs, 'NX'));
+    return result === undefined ? undefined : result === 'OK' ? owner : null;
   }
 
-  async unlock(key: string): Promise<void> {
-    await this.guarded('unlock', () => this.redis.del(`${key}:lock`));
+  /** Releases the lock on `key` if `owner` still holds it. */
+  async unlock(key: string, owner: string): Promise<void> {
+    await this.guarded('unlock', () => this.redis.cacheUnlock(1, `${key}:lock`, owner));
   }
 
   /** Deletes every entry built from `tags`; resolves false when Redis could not be reached. */

@@ -207,16 +207,16 @@ export class TwoTierCache {
   }
 
   /**
-   * Across instances, one computes a cold key: true if this caller should, false if another
-   * instance holds the lock (wait with `waitFor`), and true as well when Redis cannot say.
+   * Across instances, one computes a cold key: a lock to release once the value is stored if
+   * this caller should compute it (also when Redis cannot say), null if another instance holds
+   * it (wait with `waitFor`). Releasing never frees a lock that expired and was taken since.
    */
-  async claim(key: string, ttlMs: number): Promise<boolean> {
+  async claim(key: string, ttlMs: number): Promise<{ release(): Promise<void> } | null> {
     // The store asks the circuit breaker itself (asking twice would spend a half-open probe).
-    return (await this.store?.lock(key, ttlMs)) ?? true;
-  }
-
-  release(key: string): Promise<void> {
-    return this.store ? this.store.unlock(key) : Promise.resolve();
+    const owner = await this.store?.lock(key, ttlMs);
+    if (owner === null) return null;
+    const store = this.store;
+    return { release: () => (store && owner ? store.unlock(key, owner) : Promise.resolve()) };
   }
 
   /** Polls for `key` while another instance computes it; undefined if it did not come in time. */

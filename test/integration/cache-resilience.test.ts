@@ -388,3 +388,42 @@ describe('an invalidation that lands while a Redis read is on its way', () => {
     expect(cache.peek(key)).toBeUndefined();
   });
 });
+
+describe('bookkeeping that Redis may forget', () => {
+  it('a response computed across a Redis restart is refused when a write in between touched it', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const cache = newCache(prefix);
+    // Another instance, whose message has not reached this one yet: only Redis can tell.
+    const writer = newCache(prefix);
+    await until(() => cache.store!.client.status === 'ready' && writer.store!.client.status === 'ready');
+    // Earlier writes moved the invalidation counter on.
+    for (let i = 0; i < 3; i += 1) await writer.invalidate([`Other:${i}`]);
+    const key = cache.keys.response('abc');
+    const { token } = await cache.lookup('response', [key], [ANY_TAG]);
+    // Redis restarts empty (no persistence): every key of ours is gone, the counter too.
+    const ours = await redis.keys(`${prefix}:*`);
+    if (ours.length > 0) await redis.del(...ours);
+    // A write lands while the response is computed, from data it changes.
+    await writer.invalidate(['Product:1']);
+    await cache.fill([{ key, value: '{"data":1}', tags: ['Product:1'], lifetime, checkTags: [], touchedTags: ['Product:1'] }], token);
+    expect(await redis.get(key)).toBeNull();
+  });
+
+  it('a lock that expired and was taken by another is not released by its first holder', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const first = newCache(prefix);
+    const second = newCache(prefix);
+    await until(() => first.store!.client.status === 'ready' && second.store!.client.status === 'ready');
+    const key = first.keys.field('Query.products', undefined, 'x');
+    const slow = await first.claim(key, 30);
+    expect(slow).not.toBeNull();
+    await until(async () => (await redis.exists(`${key}:lock`)) === 0);
+    const taken = await second.claim(key, 10_000);
+    expect(taken).not.toBeNull();
+    // The slow holder finishes and releases what it thinks is its lock.
+    await slow!.release();
+    expect(await first.claim(key, 10_000)).toBeNull();
+    await taken!.release();
+    expect(await redis.exists(`${key}:lock`)).toBe(0);
+  });
+});
