@@ -5,13 +5,17 @@
  * value: the message may still be in flight when the client's next request lands elsewhere.
  * So the writer publishes the tags (PUBLISH says how many instances received them), every
  * instance drops them from its L1 and acknowledges on a second channel, and the writer waits,
- * for a bounded time, for as many acknowledgements as receivers. An instance that acts after
- * the writer's deadline empties its whole L1, and one whose subscriber connection dropped stops
- * using L1 until it is back, since it may have missed messages.
+ * for a bounded time, for as many acknowledgements as receivers. A writer that stops waiting
+ * says so, naming who acknowledged in time; every other instance then empties its whole L1 (it
+ * acted after the write answered, or never did). Whether an instance was late is the writer's
+ * verdict alone: comparing its clock with a receiver's would judge the clocks, not the delay.
+ * One whose subscriber connection dropped stops using L1 until it is back, since it may have
+ * missed messages.
  */
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import { closeRedis } from '../redis/clients';
+import { withTimeout } from './redis-store';
 import type { TwoTierCache } from './two-tier-cache';
 
 export interface InvalidationChannelOptions {
@@ -24,6 +28,8 @@ export interface InvalidationChannelOptions {
   prefix: string;
   /** Default 500. How long a writer waits for acknowledgements. */
   ackTimeoutMs?: number;
+  /** Default 250. How long a PUBLISH may take before it counts as failed. */
+  commandTimeoutMs?: number;
   onEvent?: (event: InvalidationEvent, detail?: unknown) => void;
 }
 
@@ -36,8 +42,11 @@ interface Message {
   tags: string[];
   /** Set by a purge: the key generation every instance moves to. */
   generation?: number;
-  /** Epoch ms after which the writer no longer waits: acting later means L1 may have served stale. */
-  deadline: number;
+  /**
+   * Sent after message `id` by a writer that stopped waiting: the instances that acknowledged
+   * in time. Any other may have served what `id` dropped after the write answered.
+   */
+  abandoned?: string[];
 }
 
 export interface InvalidationResult {
@@ -51,13 +60,15 @@ export class InvalidationChannel {
   private readonly invalidateChannel: string;
   private readonly ackChannel: string;
   private readonly ackTimeoutMs: number;
-  private readonly waiting = new Map<string, { needed: number; got: number; done: () => void }>();
+  private readonly commandTimeoutMs: number;
+  private readonly waiting = new Map<string, { needed: number; from: Set<string>; done: () => void }>();
   private started = false;
 
   constructor(private readonly options: InvalidationChannelOptions) {
     this.invalidateChannel = `${options.prefix}:invalidate`;
     this.ackChannel = `${options.prefix}:ack`;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 500;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 250;
   }
 
   /**
@@ -123,7 +134,7 @@ export class InvalidationChannel {
    */
   async invalidate(tags: readonly string[]): Promise<InvalidationResult> {
     await this.options.cache.invalidate(tags);
-    return this.broadcast({ id: randomUUID(), from: this.instanceId, tags: [...tags], deadline: Date.now() + this.ackTimeoutMs });
+    return this.broadcast({ id: randomUUID(), from: this.instanceId, tags: [...tags] });
   }
 
   /**
@@ -136,32 +147,35 @@ export class InvalidationChannel {
     const generation = await cache.settleGeneration(1);
     if (generation === undefined) throw new Error('Redis did not answer; nothing was purged. Try again when it is back.');
     cache.purgeLocal(generation);
-    const result = await this.broadcast({
-      id: randomUUID(),
-      from: this.instanceId,
-      tags: [],
-      generation,
-      deadline: Date.now() + this.ackTimeoutMs,
-    });
+    const result = await this.broadcast({ id: randomUUID(), from: this.instanceId, tags: [], generation });
     return { ...result, generation };
+  }
+
+  private publish(channel: string, message: object): Promise<number> {
+    return withTimeout(this.options.publisher.publish(channel, JSON.stringify(message)), this.commandTimeoutMs, 'publish');
   }
 
   private async broadcast(message: Message): Promise<InvalidationResult> {
     let resolveDone!: () => void;
     const done = new Promise<void>((resolve) => (resolveDone = resolve));
-    const wait = { needed: Number.POSITIVE_INFINITY, got: 0, done: resolveDone };
+    const wait = { needed: Number.POSITIVE_INFINITY, from: new Set<string>(), done: resolveDone };
     this.waiting.set(message.id, wait);
     try {
-      const receivers = await this.options.publisher.publish(this.invalidateChannel, JSON.stringify(message));
+      const receivers = await this.publish(this.invalidateChannel, message);
       this.options.onEvent?.('published');
       wait.needed = receivers;
-      if (wait.got >= receivers) return { receivers, acknowledged: wait.got };
+      if (wait.from.size >= receivers) return { receivers, acknowledged: wait.from.size };
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, message.deadline - Date.now()))));
+      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.ackTimeoutMs)));
       await Promise.race([done, timedOut]);
       clearTimeout(timer);
-      if (wait.got < receivers) this.options.onEvent?.('ack-timeout', { receivers, acknowledged: wait.got });
-      return { receivers, acknowledged: wait.got };
+      const acknowledged = wait.from.size;
+      if (acknowledged < receivers) {
+        this.options.onEvent?.('ack-timeout', { receivers, acknowledged });
+        const notice: Message = { id: message.id, from: this.instanceId, tags: [], abandoned: [...wait.from] };
+        this.publish(this.invalidateChannel, notice).catch(() => undefined);
+      }
+      return { receivers, acknowledged };
     } catch (error) {
       // Redis unreachable: no other instance can hear us; theirs are cut off too and distrust L1.
       this.options.onEvent?.('publish-failed', error);
@@ -179,19 +193,28 @@ export class InvalidationChannel {
       return; // Not ours to understand; dropping it is the only safe thing.
     }
     if (channel === this.ackChannel) {
-      this.acknowledged((parsed as { id?: string }).id);
+      const ack = parsed as { id?: string; from?: string };
+      this.acknowledged(ack.id, ack.from);
       return;
     }
     if (channel !== this.invalidateChannel) return;
     const message = parsed as Message;
     if (!Array.isArray(message.tags)) return;
+    if (Array.isArray(message.abandoned)) {
+      if (message.from !== this.instanceId && !message.abandoned.includes(this.instanceId)) {
+        // The write answered before this instance had dropped what it changed.
+        this.options.cache.l1.clear();
+        this.options.onEvent?.('late', message.id);
+      }
+      return;
+    }
     this.options.onEvent?.('received');
     // Our own message came back through our subscriber: that is the receipt PUBLISH counted, so
     // it is acknowledged here, without a round trip through Redis. The tags were dropped here
     // before publishing; dropping them again would refuse the fills of pages recomputed in
     // between from fresh data, and every write would cost its pages twice.
     if (message.from === this.instanceId) {
-      this.acknowledged(message.id);
+      this.acknowledged(message.id, this.instanceId);
       return;
     }
     if (typeof message.generation === 'number') {
@@ -204,21 +227,16 @@ export class InvalidationChannel {
       } else cache.purgeLocal(message.generation);
     }
     this.options.cache.dropLocal(message.tags);
-    if (Date.now() > message.deadline) {
-      // The writer stopped waiting for us; a reader may have been served stale meanwhile.
-      this.options.cache.l1.clear();
-      this.options.onEvent?.('late', message.id);
-    }
-    this.options.publisher.publish(this.ackChannel, JSON.stringify({ id: message.id, from: this.instanceId })).catch(() => {
+    this.publish(this.ackChannel, { id: message.id, from: this.instanceId }).catch(() => {
       // The writer will time out and this instance has dropped the tags anyway.
     });
   }
 
-  private acknowledged(id: string | undefined): void {
+  private acknowledged(id: string | undefined, from: string | undefined): void {
     const wait = this.waiting.get(id ?? '');
-    if (!wait) return;
-    wait.got += 1;
-    if (wait.got >= wait.needed) wait.done();
+    if (!wait || typeof from !== 'string') return;
+    wait.from.add(from);
+    if (wait.from.size >= wait.needed) wait.done();
   }
 
   async stop(): Promise<void> {

@@ -123,6 +123,7 @@ export async function createCacheLayer(options: {
       subscriber,
       prefix,
       ackTimeoutMs: config.cacheAckTimeoutMs,
+      commandTimeoutMs: config.redisCommandTimeoutMs,
       onEvent: (event, detail) => {
         if (event !== 'subscriber-up') metrics.invalidation(event);
         if (event !== 'published' && event !== 'received') logger.warn({ event, detail }, `cache: invalidation ${event}`);

@@ -213,12 +213,39 @@ describe('an instance that may have missed invalidations', () => {
     await cache.fill([{ key, value: 1, tags: ['Product:5'], lifetime, checkTags: [] }], token);
   };
 
-  it('empties its L1 when an invalidation reaches it after the writer stopped waiting', async () => {
+  it('empties its L1 when the writer stopped waiting before it acknowledged', async () => {
     await warmL1();
     expect(cache.l1.size).toBe(1);
-    // A message about something else entirely, but late: the instance cannot know what it missed.
-    await redis.publish(`${prefix}:invalidate`, JSON.stringify({ id: 'late-1', tags: ['Other:1'], deadline: Date.now() - 1 }));
+    // A message about something else entirely, then the writer's notice that it gave up without
+    // this instance's acknowledgement: the instance cannot know what it served meanwhile.
+    await redis.publish(`${prefix}:invalidate`, JSON.stringify({ id: 'late-1', from: 'writer', tags: ['Other:1'] }));
+    await redis.publish(`${prefix}:invalidate`, JSON.stringify({ id: 'late-1', from: 'writer', tags: [], abandoned: ['someone-else'] }));
     await until(() => cache.l1.size === 0);
+  });
+
+  it('keeps its L1 when it acknowledged in time, whatever the writer\'s clock says', async () => {
+    await warmL1();
+    // A writer whose clock runs an hour ahead (its old deadline field would be long past here).
+    await redis.publish(`${prefix}:invalidate`, JSON.stringify({ id: 'skew-1', from: 'writer', tags: ['Other:2'], deadline: Date.now() - 3_600_000 }));
+    await redis.publish(`${prefix}:invalidate`, JSON.stringify({ id: 'skew-1', from: 'writer', tags: [], abandoned: [channel.instanceId] }));
+    // A marker after both: once it has been handled, so have they.
+    const marker = channel.invalidate(['Marker:1']);
+    expect(await marker).toEqual({ receivers: 1, acknowledged: 1 });
+    expect(cache.peek(cache.keys.entity('Product', 5))?.value).toBe(1);
+  });
+
+  it('a writer that times out names who acknowledged, so only the late one empties its L1', async () => {
+    // A receiver that never answers: subscribed, but acknowledges nothing.
+    const mute = new Redis(TEST_REDIS_URL);
+    clients.push(mute);
+    const notices: unknown[] = [];
+    mute.on('message', (_channel: string, payload: string) => notices.push(JSON.parse(payload)));
+    await mute.subscribe(`${prefix}:invalidate`);
+    const result = await channel.invalidate(['Product:6']);
+    expect(result).toEqual({ receivers: 2, acknowledged: 1 });
+    await until(() => notices.length === 2);
+    expect(notices[1]).toMatchObject({ tags: [], abandoned: [channel.instanceId] });
+    await mute.unsubscribe();
   });
 
   it('stops using L1 while its subscriber is disconnected, and resumes, emptied, once back', async () => {
@@ -425,5 +452,36 @@ describe('bookkeeping that Redis may forget', () => {
     expect(await first.claim(key, 10_000)).toBeNull();
     await taken!.release();
     expect(await redis.exists(`${key}:lock`)).toBe(0);
+  });
+});
+
+describe('a Redis that stalls', () => {
+  it('cannot hold a write: PUBLISH is under the command timeout too', async () => {
+    const proxy = await startTcpProxy({ host: new URL(TEST_REDIS_URL).hostname, port: Number(new URL(TEST_REDIS_URL).port || 6379) });
+    // A publisher with no timeout of its own: only the channel's can end the wait.
+    const publisher = new Redis(proxy.url);
+    clients.push(publisher);
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const cache = new TwoTierCache({ keys: new KeySpace(prefix, 0), redis: publisher, redisTimeoutMs: 100 });
+    const events: string[] = [];
+    const channel = new InvalidationChannel({
+      cache,
+      publisher,
+      subscriber: createSubscriberClient({ url: TEST_REDIS_URL }),
+      prefix,
+      commandTimeoutMs: 100,
+      onEvent: (event) => events.push(event),
+    });
+    try {
+      await channel.start();
+      await until(() => publisher.status === 'ready');
+      proxy.stall();
+      expect(await channel.invalidate(['Product:1'])).toEqual({ receivers: 0, acknowledged: 0 });
+      expect(events).toContain('publish-failed');
+    } finally {
+      proxy.resume();
+      await channel.stop();
+      await proxy.close();
+    }
   });
 });
