@@ -19,8 +19,8 @@ export interface L1Options {
   /** Default 100,000 entries. */
   maxEntries?: number;
   /**
-   * Default 256 MiB. Bound on the entries' approximate size: a stored response counts its
-   * length, any other entry a flat estimate, so the bound costs no serialisation.
+   * Default 256 MiB. Bound on the entries' approximate size: two bytes per character of the
+   * entry's JSON (a stored response is that JSON already) plus a fixed overhead per entry.
    */
   maxBytes?: number;
   /** Default 30,000 ms. The longest an entry stays in L1. */
@@ -32,8 +32,17 @@ export interface L1Options {
   jitterRatio?: number;
 }
 
-/** What a decoded entity or field entry costs in memory, roughly (measured on the catalog). */
-const ESTIMATED_ENTRY_BYTES = 1024;
+/** What an entry costs beyond its value: the entry object, its tag index, the LRU's node. */
+const ENTRY_OVERHEAD_BYTES = 256;
+
+/**
+ * An entry's size, measured once when it is stored (a fill, not a hit). A flat estimate let a
+ * list of 100 references count as much as a boolean, so the bound said little.
+ */
+function sizeOf(entry: CacheEntry): number {
+  const text = typeof entry.value === 'string' ? entry.value : JSON.stringify(entry.value) ?? '';
+  return ENTRY_OVERHEAD_BYTES + 2 * text.length;
+}
 
 export class L1Cache {
   private readonly lru: LRUCache<string, CacheEntry>;
@@ -47,7 +56,7 @@ export class L1Cache {
     this.lru = new LRUCache<string, CacheEntry>({
       max: options.maxEntries ?? 100_000,
       maxSize: options.maxBytes ?? 256 * 1024 * 1024,
-      sizeCalculation: (entry) => (typeof entry.value === 'string' ? 2 * entry.value.length : ESTIMATED_ENTRY_BYTES),
+      sizeCalculation: sizeOf,
       ttlAutopurge: false,
       // lru-cache otherwise reuses one clock reading for a whole synchronous stretch when it
       // checks ages, while it stamps each write with a fresh one: an entry set late in a long

@@ -103,6 +103,28 @@ describe('circuit breaker', () => {
     expect(breaker.allows(202)).toBe(true);
     expect(states).toEqual(['open', 'half-open', 'open', 'half-open', 'closed']);
   });
+
+  it('opens on a Redis that fails every other call, never five in a row', () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 5, windowSize: 20, failureRate: 0.5 });
+    let calls = 0;
+    while (breaker.state === 'closed' && calls < 100) {
+      calls += 1;
+      if (calls % 2 === 0) breaker.failure(0);
+      else breaker.success();
+    }
+    expect(breaker.state).toBe('open');
+    // As soon as the window holds 20 calls, 10 of them failed.
+    expect(calls).toBe(20);
+  });
+
+  it('stays closed under occasional failures', () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 5, windowSize: 20, failureRate: 0.5 });
+    for (let call = 1; call <= 1000; call += 1) {
+      if (call % 5 === 0) breaker.failure(0);
+      else breaker.success();
+    }
+    expect(breaker.state).toBe('closed');
+  });
 });
 
 describe('policies', () => {
@@ -158,5 +180,18 @@ describe('L1 memory bound', () => {
     l1.set('c', response(2_000));
     expect(l1.size).toBe(2);
     expect(l1.get('a')).toBeUndefined();
+  });
+
+  it('counts other entries by the size of their value, not as one flat guess', () => {
+    const l1 = new L1Cache({ maxBytes: 20_000 });
+    const entry = (value: unknown) => ({ value, tags: [], freshUntil: Date.now() + 10_000, staleUntil: Date.now() + 10_000 });
+    // A page of 300 references: about 6 KB as JSON, far more than a flat 1 KB would say.
+    const page = entry({ edges: Array.from({ length: 300 }, (_, i) => ({ node: { __ref: i } })) });
+    for (let i = 0; i < 5; i += 1) l1.set(`page${i}`, page);
+    expect(l1.size).toBeLessThan(5);
+    // Small entries fit by the dozen in the same bound.
+    const small = new L1Cache({ maxBytes: 20_000 });
+    for (let i = 0; i < 50; i += 1) small.set(`flag${i}`, entry(true));
+    expect(small.size).toBe(50);
   });
 });
