@@ -196,8 +196,9 @@ function fail(message: string, detail: unknown): never {
 /**
  * Walks `spec` page by page until `hasNextPage` is false and returns the ids in the order
  * served. Each page must answer without errors; `endCursor` must be its last edge's cursor
- * (`startCursor`, when the schema has it, its first); a page that says more follow must be
- * full. With `oracle`, each page must be exactly what the database holds at that moment.
+ * (`startCursor`, when the document selects it, its first, and `hasPreviousPage` true exactly
+ * when the page was asked for with `after`); a page that says more follow must be full. With
+ * `oracle`, each page must be exactly what the database holds at that moment.
  */
 export async function walk(spec: ListSpec, options: WalkOptions): Promise<{ ids: number[]; pages: WalkedPage[] }> {
   const { first } = options;
@@ -223,6 +224,9 @@ export async function walk(spec: ListSpec, options: WalkOptions): Promise<{ ids:
     if (pageInfo.endCursor !== lastCursor) fail(`${at}: endCursor is not the last edge's cursor`, { pageInfo, lastCursor });
     if (pageInfo.startCursor !== undefined && pageInfo.startCursor !== (edges[0]?.cursor ?? null)) {
       fail(`${at}: startCursor is not the first edge's cursor`, { pageInfo, firstCursor: edges[0]?.cursor });
+    }
+    if (pageInfo.hasPreviousPage !== undefined && pageInfo.hasPreviousPage !== (after !== null)) {
+      fail(`${at}: hasPreviousPage does not say whether the page was asked for with after`, { pageInfo, after });
     }
     if (edges.length > first) fail(`${at}: more edges than asked for`, ids);
     if (pageInfo.hasNextPage && edges.length !== first) fail(`${at}: a page that says more follow is not full`, { ids, pageInfo });

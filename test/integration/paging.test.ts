@@ -42,7 +42,7 @@ let reviewedProductId: number;
 let fullestCategoryId: number;
 /** The product with the most stock, which the orders placed here buy. */
 let stockedProductId: number;
-/** `startCursor` when PageInfo has it (the Relay work may add it), else nothing. */
+/** Plus `startCursor` and `hasPreviousPage` when PageInfo has them (the Relay work adds them). */
 let pageInfoFields = 'hasNextPage endCursor';
 
 // Entries may stay in L1 for the whole walk however slow the machine (the default is 30 s).
@@ -76,7 +76,7 @@ beforeAll(async () => {
 
   const introspection = await server.request('{ __type(name: "PageInfo") { fields { name } } }');
   const names: string[] = introspection.body.data.__type.fields.map((f: { name: string }) => f.name);
-  if (names.includes('startCursor')) pageInfoFields += ' startCursor';
+  for (const optional of ['startCursor', 'hasPreviousPage']) if (names.includes(optional)) pageInfoFields += ` ${optional}`;
 
   const [reviewed] = await oracle.query<{ id: number }>('select product_id as id from review group by product_id order by count(*) desc, product_id limit 1');
   reviewedProductId = reviewed!.id;
