@@ -23,6 +23,7 @@ export default tseslint.config(
             layer('./src/config', './src/!(config)/**', 'config imports nothing from src.'),
             layer('./src/errors', './src/!(config|errors)/**', 'errors sits below everything but config.'),
             layer('./src/db', './src/!(config|errors|db)/**', 'db sits below cache, loaders, events, session, modules, server.'),
+            layer('./src/cache', './src/!(config|errors|db|redis|cache)/**', 'cache is generic: it knows schema coordinates and tags, not the storefront, sessions or the server.'),
             layer('./src/loaders', './src/modules', 'loaders are generic: they know nothing of the storefront.'),
             layer('./src/loaders', './src/server', 'loaders sit below server.'),
             layer('./src/events', './src/modules', 'events sit below modules.'),

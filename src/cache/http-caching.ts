@@ -20,7 +20,7 @@ export interface HttpCachingOptions {
 
 /** Who asked and what the answer is, as far as HTTP caches are concerned. */
 export interface CacheableAnswer {
-  /** The request carried credentials (a bearer token or a session cookie). */
+  /** The request carried credentials (see `ResponseCacheOptions.hasCredentials`). */
   credentialed: boolean;
   /** Some selected field is `PRIVATE`. */
   private: boolean;

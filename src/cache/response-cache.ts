@@ -117,6 +117,11 @@ export interface ResponseCacheOptions {
   maxDocuments?: number;
   /** What GET answers tell browsers and CDNs (see `http-caching.ts`). */
   http?: HttpCachingOptions;
+  /**
+   * Whether a request carries credentials (so its answer may depend on who asks): such
+   * requests never take the anonymous fast path, and HTTP caches are told `private`.
+   */
+  hasCredentials: (headers: Readonly<Record<string, string | string[] | undefined>>) => boolean;
 }
 
 interface RequestShape {
@@ -126,7 +131,7 @@ interface RequestShape {
 }
 
 export function createResponseCache(options: ResponseCacheOptions) {
-  const { cache, schema, policies } = options;
+  const { cache, schema, policies, hasCredentials } = options;
   const http = options.http ?? {};
   const byDocument = new LRUCache<string, DocumentPolicy>({ max: options.maxDocuments ?? 1000 });
 
@@ -225,7 +230,8 @@ export function createResponseCache(options: ResponseCacheOptions) {
   };
 
   /** Apollo: serves hits for requests with credentials, and stores cacheable responses. */
-  const plugin = <TContext extends { viewer: { userId: number } | null }>(): ApolloServerPlugin<TContext> => ({
+  /** `userIdOf`: the signed-in user a request's context names, for PRIVATE answers. */
+  const plugin = <TContext extends object>(userIdOf: (context: TContext) => number | undefined): ApolloServerPlugin<TContext> => ({
     async requestDidStart({ request, contextValue }) {
       const isGet = request.http?.method === 'GET';
       /** What a GET answer that no HTTP cache may keep says (no hint would leave it to heuristics). */
@@ -238,7 +244,7 @@ export function createResponseCache(options: ResponseCacheOptions) {
       const policy = policyFor(request.query, request.operationName ?? undefined);
       if (!policy.cacheable) return notStorable;
       const credentialed = request.http ? hasCredentials(Object.fromEntries(request.http.headers)) : false;
-      const userId = policy.private ? contextValue.viewer?.userId : undefined;
+      const userId = policy.private ? userIdOf(contextValue) : undefined;
       const key = keyFor(policy, request.variables, userId);
       let token: Awaited<ReturnType<TwoTierCache['lookup']>>['token'] | undefined;
       let hit: CacheEntry | undefined;
@@ -339,10 +345,6 @@ function answerOf(entry: CacheEntry, credentialed: boolean, policy: OperationPol
   return { credentialed, private: policy.private, remainingSeconds: (entry.freshUntil - Date.now()) / 1000, tags: entry.tags };
 }
 
-/** A bearer token or a session cookie: the answer may depend on who asks. */
-function hasCredentials(headers: Record<string, string | string[] | undefined>): boolean {
-  return Boolean(headers.authorization) || String(headers.cookie ?? '').includes('sid=');
-}
 
 /**
  * The operation a request carries: a POST's JSON body, or a GET's parameters (`variables` as

@@ -28,8 +28,13 @@ import { graphqlOverHttpPlugin } from './graphql-over-http-plugin';
 import { currentRequestScope, newRequestScope, withRequestScope } from '../cache/request-scope';
 import { createCacheLayer, type CacheLayer } from './cache-layer';
 import { createPurgeWebhook } from './purge-webhook';
+import { EventOutbox } from '../events/outbox';
+import { OutboxRelay } from '../events/outbox-relay';
+import { invalidationForOutboxRow, tagsForEvent } from '../modules/invalidation';
+import { adminRoutes } from './admin-routes';
+import { reportInvalidation } from './request-stats-plugin';
 import { createSessionResolver } from '../session/session-cache';
-import { createContextFactory } from './context';
+import { createContextFactory, SESSION_COOKIE } from './context';
 import { browserCors } from './cors';
 import { healthRoutes } from './health';
 import { assignRequestId } from './request-id';
@@ -56,6 +61,10 @@ export interface AppOptions {
 export interface App {
   httpServer: http.Server;
   cacheLayer: CacheLayer;
+  /** Records writes' events and publishes them after their commit. */
+  outbox: EventOutbox;
+  /** Publishes the outbox rows writers left unpublished; runs from `createApp` to `stop`. */
+  relay: OutboxRelay;
   /** Starts listening on `config.port` (0 picks a free port); resolves to the GraphQL URL. */
   listen(): Promise<string>;
   /** Stops accepting, lets in-flight requests finish (up to the grace period), closes Apollo. */
@@ -78,12 +87,35 @@ export async function createApp(options: AppOptions): Promise<App> {
     config,
     logger,
     metrics,
-    events,
     schema: buildStorefrontSchema({ defaultTtl: config.cacheDefaultTtlSeconds }),
     requestOf: (context) => (context as Context).fieldCache,
     onInvalidation:
       options.onInvalidation ?? (config.cachePurgeWebhookUrl ? createPurgeWebhook({ url: config.cachePurgeWebhookUrl, logger }) : undefined),
   });
+  const outbox = new EventOutbox({
+    database,
+    tagsOf: tagsForEvent,
+    apply: (plan) => cacheLayer.apply(plan),
+    bus: events,
+    onOutcome: (outcome) => {
+      metrics.outboxWrite(outcome.status);
+      reportInvalidation(outcome);
+    },
+    onError: (err) => logger.warn({ err }, 'outbox: a write\'s rows could not be published now; the relay will publish them'),
+  });
+  const relay = new OutboxRelay({
+    database,
+    planOf: invalidationForOutboxRow,
+    apply: (plan) => cacheLayer.apply(plan),
+    canPublish: () => cacheLayer.canPublish(),
+    pollMs: config.outboxPollMs,
+    publishDelayMs: config.outboxPublishDelayMs,
+    batchSize: config.outboxBatchSize,
+    retentionHours: config.outboxRetentionHours,
+    onPublished: (count) => metrics.outboxRelayed(count),
+    onError: (err) => logger.warn({ err }, 'outbox relay: a poll failed; the next one tries again'),
+  });
+  const resolveSession = createSessionResolver({ cache: cacheLayer.cache });
   const createLoaders = createLoaderFactory({
     orm: database.orm,
     cache: cacheLayer.cache,
@@ -98,6 +130,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       schema: cacheLayer.schema,
       policies: cacheLayer.policies,
       http: { sharedMaxAgeSeconds: config.httpSharedMaxAgeSeconds },
+      hasCredentials: (headers) => Boolean(headers.authorization) || String(headers.cookie ?? '').includes(`${SESSION_COOKIE}=`),
     });
   const extraPlugins = options.apolloPlugins ?? [];
   // The cache-control hint comes from the policy map, once per operation (see response-cache);
@@ -124,7 +157,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       ...(production ? [] : [requestStatsPlugin()]),
       graphqlOverHttpPlugin<Context>(),
       ...(peerSetsCacheControl ? [] : [ApolloServerPluginCacheControlDisabled()]),
-      ...(responseCache ? [responseCache.plugin<Context>(), cacheDebugPlugin<Context>()] : []),
+      ...(responseCache ? [responseCache.plugin<Context>((context) => context.viewer?.userId), cacheDebugPlugin<Context>()] : []),
       ...extraPlugins,
     ],
   });
@@ -136,6 +169,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.set('etag', false);
   app.use(healthRoutes(database.orm, () => shuttingDown));
   app.get('/metrics', metrics.handler);
+  app.use(adminRoutes({ orm: database.orm, outbox, resolveSession, cachedFieldsOf: cacheLayer.cachedFieldsOf, logger }));
   app.use(
     '/graphql',
     scopePerRequest,
@@ -147,19 +181,23 @@ export async function createApp(options: AppOptions): Promise<App> {
     expressMiddleware(apollo, {
       context: createContextFactory({
         orm: database.orm,
-        events,
+        outbox,
         config,
         createLoaders,
-        resolveSession: createSessionResolver({ cache: cacheLayer.cache }),
+        resolveSession,
         cache: cacheLayer.cache,
         purgeCache: () => cacheLayer.purge(),
+        cachedFieldsOf: cacheLayer.cachedFieldsOf,
       }),
     }),
   );
+  relay.start();
 
   return {
     httpServer,
     cacheLayer,
+    outbox,
+    relay,
     listen: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -172,6 +210,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     async stop() {
       shuttingDown = true;
       await apollo.stop();
+      // Before the cache closes: both publish through it. What is left unpublished, a relay
+      // (this instance's next start, or another instance's) publishes.
+      await relay.stop();
+      await outbox.settled();
       await cacheLayer.close();
       stopCountingSql();
     },
