@@ -1,25 +1,26 @@
 /**
- * The ways the server is run and measured. Every mode runs the same documents with the same
+ * The ways the servers are run and measured. Every mode runs the same documents with the same
  * variable sequences in the same run, so its figures can be read as ratios to each other.
  *
- * A mode is a server (what the process serves with: no cache, our cache, or the peer) and how
- * the measured window starts (JIT warmed by timed load; cache empty; cache warmed by one whole
- * pass of the document's requests). Servers with a cache get a fresh key prefix (or the peer a
- * fresh Keyv namespace) for each document, in a process of their own, so nothing is warm that
+ * A mode is a server (what the process serves with: our app with no cache, our app with its
+ * cache, or one of the lean peers) and how the measured window starts (JIT warmed by timed load;
+ * cache empty; cache warmed by one whole pass of the document's requests). Servers with a cache
+ * get a fresh key space for each document, in a process of their own, so nothing is warm that
  * the mode does not warm itself. The mixed run (95 % reads, 5 % price changes) is a mode of its
  * own per server.
  */
 import path from 'node:path';
-import { PEER_ID } from './peer';
 
-export type ServerId = 'off' | 'ours' | 'peer';
+export type ServerId = 'off' | 'ours' | 'apollo' | 'yoga';
 
 export interface ServerKind {
   id: ServerId;
-  /** Server entry, forked with `--import tsx`; it must speak the IPC protocol of protocol.ts. */
+  /** Server entry, forked with `--import tsx`; it serves through child.ts (the IPC of protocol.ts). */
   entry: string;
   /** Whether it keeps anything between requests (then each document gets a fresh process and key space). */
   caches: boolean;
+  /** A lean peer (peers/), compared with our cache; not our app. */
+  peer: boolean;
   /**
    * Environment for the server process, on top of the driver's (DATABASE_URL, NODE_ENV...):
    * `keySpace` is a fresh name no other process of any run has used.
@@ -27,21 +28,27 @@ export interface ServerKind {
   env(settings: { redisUrl: string; keySpace: string; l1MaxEntries: number | undefined }): Record<string, string>;
 }
 
-const defaultEntry = path.join(__dirname, 'server.ts');
+const ourServer = path.join(__dirname, 'server.ts');
+const peerEnv = ({ redisUrl, keySpace }: { redisUrl: string; keySpace: string }) => ({
+  BENCH_PEER_REDIS_URL: redisUrl,
+  BENCH_PEER_KEY_SPACE: keySpace,
+});
 
 export const SERVERS: Record<ServerId, ServerKind> = {
   off: {
     id: 'off',
-    entry: defaultEntry,
+    entry: ourServer,
     caches: false,
+    peer: false,
     // Neither tier of the cache: every read goes to PostgreSQL through the per-request loaders.
     // (The driver never passes REDIS_URL on; a mode that wants Redis sets it here.)
     env: () => ({ CACHE_ENABLED: 'false' }),
   },
   ours: {
     id: 'ours',
-    entry: defaultEntry,
+    entry: ourServer,
     caches: true,
+    peer: false,
     // The product's cache as deployed: L1 in process, L2 on Redis, invalidation over pub/sub.
     env: ({ redisUrl, keySpace, l1MaxEntries }) => ({
       CACHE_ENABLED: 'true',
@@ -50,19 +57,14 @@ export const SERVERS: Record<ServerId, ServerKind> = {
       ...(l1MaxEntries === undefined ? {} : { CACHE_L1_MAX_ENTRIES: String(l1MaxEntries) }),
     }),
   },
-  peer: {
-    id: 'peer',
-    entry: defaultEntry,
-    caches: true,
-    // The same app with our cache off and Apollo's whole-response cache on Redis (peer.ts).
-    env: ({ redisUrl, keySpace }) => ({
-      CACHE_ENABLED: 'false',
-      BENCH_PEER: PEER_ID,
-      BENCH_PEER_REDIS_URL: redisUrl,
-      BENCH_PEER_NAMESPACE: keySpace,
-    }),
-  },
+  // Apollo Server 5 standalone + @apollo/server-plugin-response-cache on Redis (no invalidation).
+  apollo: { id: 'apollo', entry: path.join(__dirname, 'peers', 'apollo.ts'), caches: true, peer: true, env: peerEnv },
+  // GraphQL Yoga 5 + @graphql-yoga/plugin-response-cache on Redis (invalidation by entity).
+  yoga: { id: 'yoga', entry: path.join(__dirname, 'peers', 'yoga.ts'), caches: true, peer: true, env: peerEnv },
 };
+
+/** The lean peers, in the order they are started and measured after ours. */
+export const PEERS: readonly ServerId[] = ['apollo', 'yoga'];
 
 /**
  * How a measured window starts:
@@ -87,8 +89,18 @@ export const MODES: readonly Mode[] = [
   { id: 'off', label: 'cache off', server: 'off', start: 'jit' },
   { id: 'cold', label: 'cold', server: 'ours', start: 'cold' },
   { id: 'warm', label: 'warm', server: 'ours', start: 'warm' },
-  { id: 'peer-cold', label: 'peer cold', server: 'peer', start: 'cold' },
-  { id: 'peer-warm', label: 'peer warm', server: 'peer', start: 'warm' },
+  { id: 'apollo-cold', label: 'Apollo peer cold', server: 'apollo', start: 'cold' },
+  { id: 'apollo-warm', label: 'Apollo peer warm', server: 'apollo', start: 'warm' },
+  { id: 'yoga-cold', label: 'Yoga peer cold', server: 'yoga', start: 'cold' },
+  { id: 'yoga-warm', label: 'Yoga peer warm', server: 'yoga', start: 'warm' },
   { id: 'mixed', label: 'our cache (warm)', server: 'ours', start: 'mixed' },
-  { id: 'peer-mixed', label: 'peer (warm)', server: 'peer', start: 'mixed' },
+  { id: 'apollo-mixed', label: 'Apollo peer (warm)', server: 'apollo', start: 'mixed' },
+  { id: 'yoga-mixed', label: 'Yoga peer (warm)', server: 'yoga', start: 'mixed' },
 ];
+
+/** The mode of `server` that starts as `start`, e.g. our cache's `warm` or the Yoga peer's `mixed`. */
+export function modeOf(server: ServerId, start: Start): Mode {
+  const mode = MODES.find((m) => m.server === server && m.start === start);
+  if (!mode) throw new Error(`no ${start} mode for ${server}`);
+  return mode;
+}

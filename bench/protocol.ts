@@ -1,6 +1,7 @@
 /**
  * The IPC messages between the benchmark driver (run.ts) and the benchmarked server process
- * (server.ts). Types only: both sides import them, neither imports the other.
+ * (server.ts, peers/*.ts, through child.ts). Types only: both sides import them, neither imports
+ * the other.
  */
 
 /** What the server process reports about itself; counters are cumulative since it started. */
@@ -15,14 +16,15 @@ export interface ServerStats {
   /**
    * The server's cache lookups that found something fresh, found nothing, and found a stale entry
    * (served within its stale-while-revalidate window). Our cache counts lookups (per entity or
-   * field key); the peer counts whole responses. 0 with no cache.
+   * field key); the peers count whole responses (Yoga's: lookups that found one, and responses
+   * stored). 0 with no cache.
    */
   cacheHits: number;
   cacheMisses: number;
   cacheStale: number;
-  /** Of `cacheHits`, those our cache answered from L1 (the process's own memory); 0 for the peer. */
+  /** Of `cacheHits`, those our cache answered from L1 (the process's own memory); 0 for the peers. */
   cacheL1Hits: number;
-  /** Failed Redis calls (our cache: timeouts included, each answered without Redis; the peer: Keyv errors). */
+  /** Failed Redis calls (our cache: timeouts included, each answered without Redis; the peers: failed store calls or commands). */
   cacheErrors: number;
   /** Times our cache emptied and stopped trusting its L1 (its invalidation subscriber dropped). */
   l1Resets: number;

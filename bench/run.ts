@@ -4,9 +4,9 @@
  * Prepares the `sf_bench` database (created, migrated and loaded with the `bench` dataset when
  * it does not hold it yet), then, mode by mode, forks the real server (bench/server.ts) and
  * drives each contract document at it with autocannon over 127.0.0.1: with no cache, with our
- * cache cold and warm, and with the peer (Apollo's response-cache plugin on Redis) cold and warm;
- * then the mixed run (95 % product pages, 5 % price changes) against our cache and the peer,
- * counting stale reads. Every response body is checked (HTTP 200, no GraphQL `errors`, the data
+ * cache cold and warm, and with two lean peers (peers/: Apollo Server with its response-cache
+ * plugin, GraphQL Yoga with its own, both on Redis) cold and warm; then the mixed run (95 %
+ * product pages, 5 % price changes) against our cache and each peer, counting stale reads. Every response body is checked (HTTP 200, no GraphQL `errors`, the data
  * asked for). The server reports its SQL statements, Redis commands, cache hits and misses,
  * requests, memory and CPU over IPC. Results go to bench/results/latest.md (and .json);
  * everything stops by itself, and the Redis keys the run wrote are deleted at the end.
@@ -25,7 +25,7 @@ import { seed } from '../src/db/seed/seed';
 import { DATASET_SIZES, SEED_PASSWORD } from '../src/db/seed/dataset';
 import { entities } from '../src/modules';
 import { hashPassword } from '../src/session/password';
-import { MODES, SERVERS, type Mode, type ServerKind } from './modes';
+import { MODES, modeOf, PEERS, SERVERS, type Mode, type ServerKind } from './modes';
 import type { DriverMessage, ServerMessage, ServerStats } from './protocol';
 import { combineWindows } from './combine';
 import { renderReport, type Measurement, type RunInfo } from './report';
@@ -37,7 +37,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --quick             3 s per window, 1 s warm-up, product pages over 500 products;
                       writes bench/results/quick.md
   --duration <s>      measured seconds per window (default 8; where our cache and the
-                      peer take turns, warm and mixed, each gets twice that, in 4 windows)
+                      peers take turns, warm and mixed, each gets twice that, in 4 windows)
   --warmup <s>        timed warm-up seconds before each window but cold ones (default 2)
   --connections <n>   concurrent connections (default 50)
   --modes <a,b>       modes to run (${MODES.map((m) => m.id).join(', ')}; default all)
@@ -50,7 +50,7 @@ const USAGE = `Usage: npm run bench -- [options]
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/sf_bench),
              BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_POOL_MAX (server's
              DATABASE_POOL_MAX, default 10), BENCH_NODE_FLAGS (extra Node flags for every
-             server process, ours and the peer alike, e.g. --max-semi-space-size=64), SHARED_DIR
+             server process, ours and the peers alike, e.g. --max-semi-space-size=64), SHARED_DIR
              (read its bench/queries instead of the project's copy, bench/queries).`;
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/sf_bench';
@@ -63,12 +63,10 @@ const DRAIN_TIMEOUT_MS = 15_000;
 const PASS_CAP_SECONDS = 90;
 /** The mixed run's products: the first 200 (the issue's "95 % reads over 200 products"). */
 const MIXED_PRODUCTS = 200;
-/** Windows per server where our cache and the peer are compared (they take turns; see takeTurns). */
+/** Windows per server where our cache and the peers are compared (they take turns; see takeTurns). */
 const TURNS = 4;
 /** Taking turns, each server is measured for this many times `--duration` in all. */
 const TURNS_SECONDS_FACTOR = 2;
-/** The peer's copy of the bench database in the mixed run: `<database><suffix>`, dropped after. */
-const PEER_DATABASE_SUFFIX = '_peer';
 const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 
 interface Options {
@@ -229,7 +227,7 @@ async function copyDatabase(url: string, suffix: string): Promise<{ url: string;
       await client.end();
     }
   };
-  log(`copying ${name} to ${copyName} for the peer`);
+  log(`copying ${name} to ${copyName}`);
   await admin(`drop database if exists ${copyName} with (force)`);
   // The servers of the earlier modes have closed their pools, but PostgreSQL may still be ending
   // those backends: "source database is being accessed by other users" (55006) for a moment.
@@ -293,7 +291,7 @@ class KeySpaces {
 
   constructor(private readonly redisUrl: string) {}
 
-  /** A key prefix (our cache) or Keyv namespace (the peer) no process has used before. */
+  /** A key prefix (our cache, the Yoga peer) or Keyv namespace (the Apollo peer) no process has used before. */
   fresh(): string {
     this.used = true;
     this.next += 1;
@@ -652,8 +650,8 @@ async function measure(
 }
 
 /**
- * Where our cache and the peer are compared, each is measured in TURNS windows, taking turns
- * (A B B A A B B A), so that a machine that speeds up or slows down during the run weighs on
+ * Where our cache and the peers are compared, each is measured in TURNS windows, taking turns
+ * (A B B A A B B A; with three sides A B C C B A A B C C B A), so that a machine that speeds up or slows down during the run weighs on
  * both alike: a shared machine does, by 10 to 30 % from one minute to the next, and measured one
  * after the other the two drew different machines.
  */
@@ -909,27 +907,25 @@ async function main(): Promise<void> {
       });
     }
 
-    // Our cache and the peer: per document, a fresh process and key space each, both up together.
-    // Cold is measured from each one's first request. Warm follows one whole pass and the timed
-    // warm-up (also after a cold window: a pass over every product page outlasts L1's hold on its
-    // first entries, and the window should start in the steady state); with both warm modes, their
-    // windows take turns.
-    const pairs = (
-      [
-        [SERVERS.ours, 'our cache', selectedMode('cold'), selectedMode('warm')],
-        [SERVERS.peer, 'peer', selectedMode('peer-cold'), selectedMode('peer-warm')],
-      ] as const
-    ).filter(([, , cold, warm]) => cold ?? warm);
+    // Our cache and the lean peers: per document, a fresh process and key space each, all up
+    // together. Cold is measured from each one's first request. Warm follows one whole pass and
+    // the timed warm-up (also after a cold window: a pass over every product page outlasts L1's
+    // hold on its first entries, and the window should start in the steady state); with more
+    // than one warm mode, their windows take turns.
+    const sides = (['ours', ...PEERS] as const)
+      .map((id) => ({ kind: SERVERS[id], cold: selectedMode(modeOf(id, 'cold').id), warm: selectedMode(modeOf(id, 'warm').id) }))
+      .filter(({ cold, warm }) => cold ?? warm);
     for (const workload of selected) {
-      if (pairs.length === 0) break;
+      if (sides.length === 0) break;
       const servers: ServerHandle[] = [];
       try {
-        for (const [kind, name] of pairs) {
+        for (const { kind } of sides) {
+          const name = kind.peer ? `${kind.id} peer` : 'our cache';
           log(`starting the server (${name}, ${workload.document})`);
           servers.push(await startServer(kind, `${name}, ${workload.document}`, options, keySpaces.fresh()));
         }
-        for (const [i, [, , cold]] of pairs.entries()) if (cold) results.push(await measure(servers[i]!, cold, workload, options));
-        const warmSides = pairs.flatMap(([, , , warm], i) => (warm ? [{ mode: warm, server: servers[i]!, note: undefined as string | undefined, windows: [] as Measurement[] }] : []));
+        for (const [i, { cold }] of sides.entries()) if (cold) results.push(await measure(servers[i]!, cold, workload, options));
+        const warmSides = sides.flatMap(({ warm }, i) => (warm ? [{ mode: warm, server: servers[i]!, note: undefined as string | undefined, windows: [] as Measurement[] }] : []));
         // Warmed in reverse order, so the side measured first was warmed last, right before.
         for (const side of [...warmSides].reverse()) {
           side.note = await warmingPass(side.server, side.mode.label, workload, options);
@@ -950,20 +946,23 @@ async function main(): Promise<void> {
       }
     }
 
-    // The mixed run, our cache and the peer taking turns. Each has a database of its own (the
-    // peer's a copy of ours), so neither's price changes reach the other's database behind its
-    // cache; prices are put back afterwards.
-    const mixedModes = [selectedMode('mixed'), selectedMode('peer-mixed')].filter((m): m is Mode => m !== undefined);
+    // The mixed run, our cache and the peers taking turns. Each has a database of its own (the
+    // first side the bench database, the others a copy each, made before any server connects),
+    // so no side's price changes reach another's database behind its cache; every update of
+    // every side writes the same prices, which the judges could not tell apart. Prices are put
+    // back afterwards and the copies dropped.
+    const mixedModes = (['ours', ...PEERS] as const).flatMap((id) => selectedMode(modeOf(id, 'mixed').id) ?? []);
     if (mixedModes.length > 0) {
-      const copy = mixedModes.length > 1 ? await copyDatabase(options.databaseUrl, PEER_DATABASE_SUFFIX) : undefined;
+      const copies: Awaited<ReturnType<typeof copyDatabase>>[] = [];
       const servers: ServerHandle[] = [];
       const restores: (() => Promise<void>)[] = [];
       try {
+        for (const mode of mixedModes.slice(1)) copies.push(await copyDatabase(options.databaseUrl, `_${mode.server}`));
         const sides: MixedSide[] = [];
         for (const [i, mode] of mixedModes.entries()) {
-          const databaseUrl = i === 0 ? options.databaseUrl : copy!.url;
+          const databaseUrl = i === 0 ? options.databaseUrl : copies[i - 1]!.url;
           const saved = await savePrices(databaseUrl, mixed.productIds);
-          // The copy is dropped afterwards; only the bench database needs its prices back.
+          // The copies are dropped afterwards; only the bench database needs its prices back.
           if (databaseUrl === options.databaseUrl) restores.push(saved.restore);
           log(`starting the server (mixed, ${mode.label})`);
           const server = await startServer(SERVERS[mode.server], `mixed, ${mode.label}`, { ...options, databaseUrl }, keySpaces.fresh());
@@ -976,7 +975,7 @@ async function main(): Promise<void> {
       } finally {
         for (const server of servers) await server.stop();
         for (const restore of restores) await restore();
-        await copy?.drop();
+        for (const copy of copies) await copy.drop();
       }
     }
   } finally {
