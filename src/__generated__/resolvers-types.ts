@@ -79,6 +79,43 @@ export type CreateProductInput = {
   stock?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** One entity, by its type's name and its `id` (not its `nodeId`). */
+export type EntityRefInput = {
+  /** The entity's `id` within its type, e.g. `42`. */
+  id: Scalars['ID']['input'];
+  /** The type's name: `Product`, `Category`, `User`, `Review` or `Order`. */
+  type: Scalars['String']['input'];
+};
+
+/** What `invalidateCache` did. */
+export type InvalidationReport = {
+  __typename?: 'InvalidationReport';
+  /** Instances that acknowledged dropping it in time. */
+  acknowledged: Scalars['Int']['output'];
+  /** The outbox row that records the request (kept `OUTBOX_RETENTION_HOURS` once published). */
+  eventId: Scalars['ID']['output'];
+  /** True when `types` was given: the whole cache was emptied. */
+  purged: Scalars['Boolean']['output'];
+  /** Instances that received the invalidation, this one included; 0 when Redis could not be reached. */
+  receivers: Scalars['Int']['output'];
+  /** Whether every instance dropped them before this answer. */
+  status: InvalidationStatus;
+  /** The tags dropped, each once: those given, and those of each entity given. */
+  tags: Array<Scalars['String']['output']>;
+};
+
+/** Whether every instance dropped an invalidation before the answer. */
+export type InvalidationStatus =
+  /** Every instance that received it acknowledged dropping it: no instance serves the old entries. */
+  | 'ACKNOWLEDGED'
+  /**
+   * Redis could not be reached, or some instance did not acknowledge in time. The request is
+   * kept in the outbox and published again by any instance after a short delay
+   * (`OUTBOX_PUBLISH_DELAY_MS` plus up to `OUTBOX_POLL_MS`); until then some instance may serve
+   * the old entries.
+   */
+  | 'DEFERRED';
+
 /** A new session. */
 export type LoginPayload = {
   __typename?: 'LoginPayload';
@@ -105,6 +142,19 @@ export type Mutation = {
   adjustStock: Product;
   /** Adds a product to the catalog. Back office only: needs a signed-in `ADMIN`. */
   createProduct: Product;
+  /**
+   * Drops cached data that changed where the API cannot see it (data kept in another system),
+   * on every instance. Writes made to the database by hand or by other services need no call:
+   * the database records them and the cache follows within seconds. Give any of:
+   * `types` (every entry of those types; since lists and whole responses hold them too, the whole
+   * cache is emptied, as by `purgeCache`), `entities` (each entity's own entry and its cached
+   * fields; not the lists it is in), `tags` (entries filed under exactly those tags, as listed in
+   * `Surrogate-Key` or `x-cache-debug`, e.g. `Product:list`). The request is recorded in the
+   * outbox before anything is dropped, so an instance that cannot be reached now is told later.
+   * Unknown types answer `BAD_USER_INPUT` naming the known ones. Back office only: needs a
+   * signed-in `ADMIN`. Also served as `POST /admin/cache/invalidate` with the same JSON.
+   */
+  invalidateCache: InvalidationReport;
   /**
    * Starts a session. Browsers get an HttpOnly `sid` cookie; other clients use the returned
    * `token` as `Authorization: Bearer <token>`. Wrong credentials answer `UNAUTHENTICATED`.
@@ -156,6 +206,17 @@ export type MutationAdjustStockArgs = {
  */
 export type MutationCreateProductArgs = {
   input: CreateProductInput;
+};
+
+
+/**
+ * Every change a storefront can make. Each write commits in one transaction and, once committed,
+ * announces what changed so caches and live subscriptions follow.
+ */
+export type MutationInvalidateCacheArgs = {
+  entities?: InputMaybe<Array<EntityRefInput>>;
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  types?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 
@@ -644,9 +705,12 @@ export type ResolversTypes = {
   Category: ResolverTypeWrapper<CategoryModel>;
   CreateProductInput: CreateProductInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  EntityRefInput: EntityRefInput;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  InvalidationReport: ResolverTypeWrapper<InvalidationReport>;
+  InvalidationStatus: InvalidationStatus;
   LoginPayload: ResolverTypeWrapper<LoginPayloadModel>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
@@ -680,9 +744,11 @@ export type ResolversParentTypes = {
   Category: CategoryModel;
   CreateProductInput: CreateProductInput;
   DateTime: Scalars['DateTime']['output'];
+  EntityRefInput: EntityRefInput;
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  InvalidationReport: InvalidationReport;
   LoginPayload: LoginPayloadModel;
   Mutation: Record<PropertyKey, never>;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
@@ -729,6 +795,15 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type InvalidationReportResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InvalidationReport'] = ResolversParentTypes['InvalidationReport']> = {
+  acknowledged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  purged?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  receivers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['InvalidationStatus'], ParentType, ContextType>;
+  tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type LoginPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['LoginPayload'] = ResolversParentTypes['LoginPayload']> = {
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -739,6 +814,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   addReview?: Resolver<ResolversTypes['Review'], ParentType, ContextType, RequireFields<MutationAddReviewArgs, 'input'>>;
   adjustStock?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationAdjustStockArgs, 'delta' | 'id'>>;
   createProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationCreateProductArgs, 'input'>>;
+  invalidateCache?: Resolver<ResolversTypes['InvalidationReport'], ParentType, ContextType, Partial<MutationInvalidateCacheArgs>>;
   login?: Resolver<ResolversTypes['LoginPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'email' | 'password'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
@@ -858,6 +934,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
 export type Resolvers<ContextType = Context> = {
   Category?: CategoryResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  InvalidationReport?: InvalidationReportResolvers<ContextType>;
   LoginPayload?: LoginPayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;

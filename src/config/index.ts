@@ -84,6 +84,19 @@ export interface Config {
   readonly cachePurgeWebhookUrl: string | undefined;
   /** `SHUTDOWN_GRACE_MS`; default 10000. How long SIGTERM waits for in-flight requests. */
   readonly shutdownGraceMs: number;
+  /** `OUTBOX_POLL_MS`; default 1000. How often each instance's relay looks for outbox rows to publish. */
+  readonly outboxPollMs: number;
+  /**
+   * `OUTBOX_PUBLISH_DELAY_MS`; default 2000. How long an outbox row is left to its writer before
+   * a relay publishes it. Keep it above `CACHE_ACK_TIMEOUT_MS`, or relays republish what writers
+   * are still publishing (harmless, wasted). A writer cut off from Redis leaves other instances
+   * serving the old value for about this long plus one poll.
+   */
+  readonly outboxPublishDelayMs: number;
+  /** `OUTBOX_BATCH_SIZE`; default 100. Rows a relay publishes per transaction. */
+  readonly outboxBatchSize: number;
+  /** `OUTBOX_RETENTION_HOURS`; default 24. How long published outbox rows are kept before deletion. */
+  readonly outboxRetentionHours: number;
 }
 
 export class ConfigError extends Error {
@@ -207,5 +220,9 @@ export function loadConfig(env: Env = process.env): Config {
     httpSharedMaxAgeSeconds: integer(env, 'HTTP_SHARED_MAX_AGE_SECONDS', 0, 0, 7 * 24 * 3600),
     cachePurgeWebhookUrl: url(env, 'CACHE_PURGE_WEBHOOK_URL', ['https:', 'http:']),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    outboxPollMs: integer(env, 'OUTBOX_POLL_MS', 1000, 10, 600_000),
+    outboxPublishDelayMs: integer(env, 'OUTBOX_PUBLISH_DELAY_MS', 2000, 0, 3_600_000),
+    outboxBatchSize: integer(env, 'OUTBOX_BATCH_SIZE', 100, 1, 10_000),
+    outboxRetentionHours: integer(env, 'OUTBOX_RETENTION_HOURS', 24, 1, 24 * 365),
   });
 }

@@ -3,7 +3,7 @@
  */
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { FieldCacheRequest } from '../cache/field-cache';
-import type { EventBus } from '../events/bus';
+import type { EventOutbox } from '../events/outbox';
 import { ForbiddenError, UnauthenticatedError } from '../errors';
 import type { Loaders } from './loaders';
 import type { UserRole } from './user/user.entity';
@@ -27,13 +27,16 @@ export interface Context {
   loaders: Loaders;
   /** The signed-in user, or null. */
   viewer: Viewer | null;
-  events: EventBus;
+  /** Records a write's events in its transaction, and publishes them once it has committed. */
+  outbox: EventOutbox;
   sessionTtlSeconds: number;
   transport: SessionTransport | null;
   /** Per-request state of field caching; absent when the cache is off. */
   fieldCache?: FieldCacheRequest;
   /** Empties the cache on every instance; answers the new key generation. */
   purgeCache: () => Promise<{ generation: number }>;
+  /** The fields of `typeName` that carry `@cached` (for invalidating one entity's entries). */
+  cachedFieldsOf: (typeName: string) => readonly string[];
 }
 
 export function requireViewer(context: Context): Viewer {

@@ -33,7 +33,7 @@ export async function bootstrap(config: Config, logger: Logger = createLogger(co
     logger.info({ database: redactUrl(clientUrl) }, 'database: PostgreSQL from DATABASE_URL');
   }
   // PGlite executes one statement at a time; more connections would only queue.
-  const database = await createDatabase({ clientUrl, entities, poolMax: embedded ? 1 : config.databasePoolMax });
+  const database = await createDatabase({ clientUrl, entities, poolMax: embedded ? 1 : config.databasePoolMax, embedded: embedded !== undefined });
   await migrate(database.orm);
   if (config.seedOnEmpty && (await isEmpty(database.orm))) {
     const started = Date.now();

@@ -1,7 +1,8 @@
 /**
  * Assembles the cache from configuration: the policy map read from the schema, the key space
  * (prefix, schema shape, generation), the two tiers, and, with Redis, the invalidation channel.
- * Every committed write's events reach `invalidate` before the mutation answers.
+ * Every committed write's outbox rows reach `apply` before the mutation answers (see
+ * `events/outbox.ts`), and the relay brings there the rows their writers could not publish.
  */
 import { createHash } from 'node:crypto';
 import { printSchema, type GraphQLSchema } from 'graphql';
@@ -12,9 +13,9 @@ import { InvalidationChannel, type InvalidationResult } from '../cache/invalidat
 import { KeySpace } from '../cache/keys';
 import { readPolicyMap, type PolicyMap } from '../cache/policy';
 import { TwoTierCache } from '../cache/two-tier-cache';
-import type { EventBus } from '../events/bus';
+import type { InvalidationOutcome, InvalidationPlan } from '../events/outbox';
 import { ENTITY_TYPES } from '../modules/loaders';
-import { tagsForEvent } from '../modules/invalidation';
+import { SESSION_TYPE } from '../session/session-cache';
 import { closeRedis, createCacheClient, createSubscriberClient, untilReady } from '../redis/clients';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
@@ -31,6 +32,17 @@ export interface CacheLayer {
   invalidate(tags: readonly string[]): Promise<InvalidationResult | undefined>;
   /** Empties the cache on every instance (a new key generation; nothing is scanned). */
   purge(): Promise<{ generation: number }>;
+  /**
+   * Carries out what outbox rows name (their tags, or a purge) on every instance, and says
+   * whether every instance acknowledged (the rows may be marked published) or not (deferred:
+   * Redis unreachable, or an acknowledgement missing; the relay publishes them again). Tells
+   * `onInvalidation` of the tags, whichever instance wrote them.
+   */
+  apply(plan: InvalidationPlan): Promise<InvalidationOutcome>;
+  /** False while this instance cannot hear the others (its subscriber is down): what it publishes would be deferred. */
+  canPublish(): boolean;
+  /** The fields of `typeName` that carry `@cached` themselves. */
+  cachedFieldsOf(typeName: string): readonly string[];
   close(): Promise<void>;
 }
 
@@ -46,17 +58,18 @@ export async function createCacheLayer(options: {
   logger: Logger;
   metrics: Metrics;
   schema: GraphQLSchema;
-  events: EventBus;
   requestOf: (context: unknown) => FieldCacheRequest | undefined;
   /**
-   * Called with the tags of every invalidation this instance's writes cause, once the
-   * instances have dropped them (for a CDN's purge by tag). Session tags are not included:
-   * no HTTP cache holds a session, and they name one.
+   * Called with the tags of every invalidation this instance's writes and its outbox relay
+   * cause, once the instances have dropped them (for a CDN's purge by tag). Session tags are
+   * not included: no HTTP cache holds a session, and they name one.
    */
   onInvalidation?: (tags: readonly string[]) => void;
 }): Promise<CacheLayer> {
-  const { config, logger, events, metrics } = options;
+  const { config, logger, metrics } = options;
   const policies = readPolicyMap(options.schema, { defaultTtl: config.cacheDefaultTtlSeconds });
+  const cachedFieldsOf = (typeName: string) =>
+    [...policies.fields.keys()].filter((coordinate) => coordinate.startsWith(`${typeName}.`)).map((coordinate) => coordinate.slice(typeName.length + 1));
   if (!config.cacheEnabled) {
     logger.info('cache: off (CACHE_ENABLED=false); every read goes to the database');
     return {
@@ -65,6 +78,10 @@ export async function createCacheLayer(options: {
       schema: options.schema,
       invalidate: async () => undefined,
       purge: async () => ({ generation: 0 }),
+      // Nothing is cached anywhere: nothing can be stale.
+      apply: async () => ({ status: 'acknowledged', receivers: 0, acknowledged: 0 }),
+      canPublish: () => true,
+      cachedFieldsOf,
       close: async () => undefined,
     };
   }
@@ -141,11 +158,25 @@ export async function createCacheLayer(options: {
     await cache.invalidate(tags);
     return undefined;
   };
-  const unsubscribe = events.subscribe(async (batch) => {
-    await invalidate([...new Set(batch.flatMap(tagsForEvent))]);
-    const shared = [...new Set(batch.filter((event) => event.type !== 'SessionEnded').flatMap(tagsForEvent))];
+  const purge = async (): Promise<InvalidationResult & { generation: number }> => {
+    if (channel) return channel.purge();
+    cache.purgeLocal(cache.keys.generation + 1);
+    return { generation: cache.keys.generation, receivers: 1, acknowledged: 1 };
+  };
+  const apply = async (plan: InvalidationPlan): Promise<InvalidationOutcome> => {
+    const results: InvalidationResult[] = [];
+    try {
+      if (plan.purge) results.push(await purge());
+      if (plan.tags.length > 0) results.push((await invalidate(plan.tags)) ?? { receivers: 1, acknowledged: 1 });
+    } catch (error) {
+      // A purge with Redis away throws: nothing could be told to the other instances.
+      logger.warn({ err: error }, 'cache: an invalidation could not reach Redis; the outbox relay will publish it again');
+      results.push({ receivers: 0, acknowledged: 0 });
+    }
+    const shared = plan.tags.filter((tag) => !isSessionTag(tag));
     if (shared.length > 0) options.onInvalidation?.(shared);
-  });
+    return outcomeOf(results);
+  };
 
   return {
     cache,
@@ -157,18 +188,34 @@ export async function createCacheLayer(options: {
       isEntity: (typeName) => entityTypes.has(typeName),
     }),
     invalidate,
-    async purge() {
-      if (channel) return channel.purge();
-      cache.purgeLocal(cache.keys.generation + 1);
-      return { generation: cache.keys.generation };
-    },
+    purge,
+    apply,
+    // Without Redis this instance is the only one, and always hears itself.
+    canPublish: () => !channel || cache.isL1Trusted,
+    cachedFieldsOf,
     async close() {
-      unsubscribe();
       await cache.settled();
       await channel?.stop();
       if (client) await closeRedis(client);
     },
   };
+}
+
+/** Session entries are never in an HTTP cache, and their tags name a session or a user. */
+function isSessionTag(tag: string): boolean {
+  return tag.startsWith(`${SESSION_TYPE}:`) || tag.endsWith(':sessions');
+}
+
+/**
+ * Acknowledged only if every step was heard by someone (a PUBLISH that reached no subscriber
+ * reached no instance, this one included) and acknowledged by all who heard it. The counts are
+ * those of the least acknowledged step.
+ */
+function outcomeOf(results: readonly InvalidationResult[]): InvalidationOutcome {
+  if (results.length === 0) return { status: 'acknowledged', receivers: 0, acknowledged: 0 };
+  const complete = results.every((result) => result.receivers > 0 && result.acknowledged >= result.receivers);
+  const worst = results.reduce((a, b) => (b.acknowledged - b.receivers < a.acknowledged - a.receivers || b.receivers === 0 ? b : a));
+  return { status: complete ? 'acknowledged' : 'deferred', receivers: worst.receivers, acknowledged: worst.acknowledged };
 }
 
 function atMostEverySecond<T>(log: (arg: T) => void): (arg: T) => void {

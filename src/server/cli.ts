@@ -9,7 +9,7 @@ import { entities } from '../modules';
 
 export async function withMigratedDatabase<T>(config: Config, run: (database: Database, embedded: boolean) => Promise<T>): Promise<T> {
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.embeddedDataDir);
-  const database = await createDatabase({ clientUrl: config.databaseUrl ?? embedded!.url, entities, poolMax: 1 });
+  const database = await createDatabase({ clientUrl: config.databaseUrl ?? embedded!.url, entities, poolMax: 1, embedded: embedded !== undefined });
   try {
     await migrate(database.orm);
     return await run(database, embedded !== undefined);

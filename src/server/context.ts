@@ -7,7 +7,7 @@ import { parse as parseCookie } from 'cookie';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import type { Orm } from '../db/orm';
-import type { EventBus } from '../events/bus';
+import type { EventOutbox } from '../events/outbox';
 import { tokenFromRequest } from '../session/sessions';
 import type { SessionResolver } from '../session/session-cache';
 import type { Context, Viewer } from '../modules/context';
@@ -23,13 +23,14 @@ export const SESSION_COOKIE = 'sid';
 
 export interface ContextFactoryOptions {
   orm: Orm;
-  events: EventBus;
+  outbox: EventOutbox;
   config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure' | 'nodeEnv'>;
   createLoaders: (em: SqlEntityManager) => Loaders;
   /** Token -> signed-in user (through the cache when there is one). */
   resolveSession: SessionResolver;
   cache: TwoTierCache | undefined;
   purgeCache: () => Promise<{ generation: number }>;
+  cachedFieldsOf: (typeName: string) => readonly string[];
 }
 
 export function wantsCacheDebug(req: { headers: Record<string, string | string[] | undefined> }): boolean {
@@ -37,7 +38,7 @@ export function wantsCacheDebug(req: { headers: Record<string, string | string[]
 }
 
 export function createContextFactory(options: ContextFactoryOptions) {
-  const { orm, events, config, cache } = options;
+  const { orm, outbox, config, cache } = options;
   return async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
     const em = orm.em.fork() as SqlEntityManager;
     const cookies = parseCookie(req.headers.cookie ?? '');
@@ -56,8 +57,9 @@ export function createContextFactory(options: ContextFactoryOptions) {
       loaders,
       fieldCache: cache && createFieldCacheRequest(cache, viewer?.userId, (typeName, id) => loadEntity(loaders, typeName, id)),
       viewer,
-      events,
+      outbox,
       purgeCache: options.purgeCache,
+      cachedFieldsOf: options.cachedFieldsOf,
       sessionTtlSeconds: config.sessionTtlSeconds,
       transport: {
         token,

@@ -17,6 +17,10 @@ export interface Metrics {
   /** A DataLoader's database load finished: how many keys, how long. */
   loaderBatch(loader: string, size: number, seconds: number): void;
   invalidation(event: Exclude<InvalidationEvent, 'subscriber-up'>): void;
+  /** A write's invalidation: acknowledged by every instance, or deferred to the outbox relay. */
+  outboxWrite(status: 'acknowledged' | 'deferred'): void;
+  /** The outbox relay published `count` rows. */
+  outboxRelayed(count: number): void;
   handler: RequestHandler;
 }
 
@@ -83,6 +87,18 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const outboxWrites = new Counter({
+    name: 'storefront_outbox_writes_total',
+    help: 'Writes by how their invalidation went: acknowledged by every instance, or deferred (published later by an outbox relay).',
+    labelNames: ['invalidation'] as const,
+    registers: [registry],
+  });
+  const outboxRelayed = new Counter({
+    name: 'storefront_outbox_relayed_rows_total',
+    help: 'Outbox rows this instance\'s relay published: left by a writer cut off, slow to be acknowledged or dead, or written by the database\'s triggers.',
+    registers: [registry],
+  });
+
   const cacheObserver: CacheObserver = {
     lookup(source, tier, outcome) {
       lookups.inc({ source, tier, outcome });
@@ -121,6 +137,8 @@ export function createMetrics(): Metrics {
       loads.observe({ loader }, seconds);
     },
     invalidation: (event) => invalidations.inc({ event }),
+    outboxWrite: (status) => outboxWrites.inc({ invalidation: status }),
+    outboxRelayed: (count) => outboxRelayed.inc(count),
     handler: async (_req, res) => {
       res.type(registry.contentType).send(await registry.metrics());
     },

@@ -9,8 +9,10 @@
  * entry never outlives its session. Unknown tokens are not cached, so guessing tokens cannot
  * fill the cache, and a new session works at once.
  *
- * A user's role is kept with the session for the entry's lifetime (`ttlSeconds`); no operation
- * changes roles today, and one that does must publish an event that ends the user's sessions.
+ * A user's role is kept with the session for the entry's lifetime (`ttlSeconds`). No operation
+ * changes roles today; the entry is also filed under `User:<id>:sessions`, which a role changed
+ * in the database by hand drops (see `modules/invalidation.ts`), as must any operation that
+ * changes roles one day.
  */
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { entityTag } from '../cache/keys';
@@ -26,6 +28,11 @@ export interface SessionResolverOptions {
 
 /** The cache's name for sessions: keys `…:e:Session:<hash>`, tag `Session:<hash>`. */
 export const SESSION_TYPE = 'Session';
+
+/** The tag of every cached session of a user: they hold the user's role. */
+export function userSessionsTag(userId: number | string): string {
+  return `User:${userId}:sessions`;
+}
 
 export type SessionResolver = (em: SqlEntityManager, token: string) => Promise<SessionUser | null>;
 
@@ -49,7 +56,7 @@ export function createSessionResolver(options: SessionResolverOptions): SessionR
           {
             key,
             value: session,
-            tags,
+            tags: [...tags, userSessionsTag(session.userId)],
             lifetime: { ttl: Math.min(ttlSeconds, secondsLeft), staleWhileRevalidate: 0 },
             checkTags: tags,
           },

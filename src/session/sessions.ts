@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { outboxInsert, type OutboxRecord } from '../events/outbox';
 import { Session } from './session.entity';
 
 export interface StartedSession {
@@ -44,10 +45,17 @@ export async function readSession(em: SqlEntityManager, id: string): Promise<Liv
   return row ? { userId: row.user_id, role: row.role, expiresAt: new Date(row.expires_at).getTime() } : null;
 }
 
-/** Deletes the session behind `token`; returns its id (the token's hash) if there was one. */
-export async function endSession(em: SqlEntityManager, token: string): Promise<string | null> {
-  const id = hashToken(token);
-  return (await em.nativeDelete(Session, { id })) > 0 ? id : null;
+/**
+ * Deletes the session behind `token` and, in the same statement, only if there was one, writes
+ * `records` (its end) to the outbox. Returns the outbox rows' ids: none when there was no session.
+ */
+export async function endSession(em: SqlEntityManager, token: string, records: readonly OutboxRecord[]): Promise<string[]> {
+  const event = outboxInsert(records, 'ended');
+  const rows = await em.execute<{ id: string }[]>(
+    `with ended as (delete from session where id = ? returning id), event as (${event.sql}) select id from event`,
+    [hashToken(token), ...event.params],
+  );
+  return rows.map((row) => String(row.id));
 }
 
 /** Reads the token from `Authorization: Bearer <token>`, or failing that from the cookie. */

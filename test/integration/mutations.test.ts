@@ -424,3 +424,59 @@ describe('privacy of email and orders', () => {
     });
   });
 });
+
+describe('what each write costs, and what it leaves in the outbox', () => {
+  /** Outbox rows by type since `mark`, and whether each is published. */
+  async function outboxSince(mark: number): Promise<{ type: string; published: boolean }[]> {
+    return server.database.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ type: string; published: boolean }[]>(
+        'select type, published_at is not null as published from outbox_event where id > ? order by id',
+        [mark],
+      );
+  }
+  async function lastOutboxId(): Promise<number> {
+    const rows = await server.database.orm.em.fork().getConnection().execute<{ id: string | null }[]>('select max(id) as id from outbox_event');
+    return Number(rows[0]!.id ?? 0);
+  }
+
+  it.each([
+    // [write, statements before the outbox, statements now, outbox rows]
+    ['updateProduct (price)', 1, 2, ['ProductUpdated']],
+    ['adjustStock', 2, 2, ['ProductUpdated']],
+    ['createProduct', 5, 7, ['ProductCreated']],
+    ['addReview', 6, 8, ['ReviewAdded']],
+    ['placeOrder (2 lines)', 8, 10, ['OrderPlaced', 'ProductUpdated', 'ProductUpdated']],
+    ['logout', 1, 2, ['SessionEnded']],
+  ] as const)('%s: %d statements before the outbox, %d now, rows %j published', async (write, _before, now, types) => {
+    const customer = await server.login(12);
+    const sessionToEnd = await server.login(13);
+    // Warm the sessions: a first request with a token reads it.
+    for (const token of [adminToken, customer, sessionToEnd]) ok(await server.request('{ me { id } }', {}, { token }));
+    const target = product(90);
+    const run: Record<string, () => Promise<GraphQLResponse>> = {
+      'updateProduct (price)': () =>
+        server.request(benchDocument('update-price'), { id: String(target.id), priceCents: target.priceCents + 1 }, { token: adminToken }),
+      adjustStock: () => server.request(ADJUST_STOCK, { id: String(target.id), delta: 1 }, { token: adminToken }),
+      createProduct: () =>
+        server.request('mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }', {
+          input: { sku: 'TEST-COST-1', name: 'Cost', priceCents: 100, categoryId: '2' },
+        }, { token: adminToken }),
+      addReview: () => server.request(benchDocument('add-review'), { productId: String(target.id), rating: 4, body: 'Counted.' }, { token: customer }),
+      'placeOrder (2 lines)': () =>
+        server.request(PLACE_ORDER, { items: [{ productId: String(product(91).id), quantity: 1 }, { productId: String(product(92).id), quantity: 1 }] }, { token: customer }),
+      logout: () => server.request('mutation { logout }', {}, { token: sessionToEnd }),
+    };
+    const mark = await lastOutboxId();
+    let response!: GraphQLResponse;
+    // One more statement per write marks its rows published, after the answer; two more in a
+    // transaction record them (one multi-row INSERT) where the data is written by the ORM;
+    // writes made in one statement record them in that statement.
+    expect(await server.countSql(async () => (response = await run[write]!()))).toBe(now);
+    ok(response);
+    expect(response.body.extensions?.cache?.invalidation).toEqual({ status: 'acknowledged', receivers: 1, acknowledged: 1 });
+    // Exactly the domain events: the API's own writes leave no trigger rows.
+    expect(await outboxSince(mark)).toEqual(types.map((type) => ({ type, published: true })));
+  });
+});

@@ -15,6 +15,10 @@ describe('loadConfig', () => {
       cacheDefaultTtlSeconds: 60,
       httpSharedMaxAgeSeconds: 0,
       cachePurgeWebhookUrl: undefined,
+      outboxPollMs: 1000,
+      outboxPublishDelayMs: 2000,
+      outboxBatchSize: 100,
+      outboxRetentionHours: 24,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -40,9 +44,19 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'redis://h', REDIS_TLS_CA_FILE: __filename }, /REDIS_TLS_CA_FILE is set, but no Redis URL uses TLS/],
     [{ REDIS_URL: 'rediss://h', REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' }, /REDIS_TLS_CA_FILE names "\/nonexistent\/ca.pem", which cannot be read \(ENOENT\)/],
     [{ REDIS_URL: 'rediss://h', REDIS_TLS_CA_FILE: __filename }, /REDIS_TLS_CA_FILE names .* which holds no PEM certificate/],
+    [{ OUTBOX_POLL_MS: '5' }, /OUTBOX_POLL_MS must be a whole number from 10 to 600000/],
+    [{ OUTBOX_PUBLISH_DELAY_MS: '-1' }, /OUTBOX_PUBLISH_DELAY_MS must be a whole number from 0 to 3600000/],
+    [{ OUTBOX_BATCH_SIZE: '0' }, /OUTBOX_BATCH_SIZE must be a whole number from 1 to 10000/],
+    [{ OUTBOX_RETENTION_HOURS: '1.5' }, /OUTBOX_RETENTION_HOURS must be a whole number from 1 to 8760/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads the outbox relay\'s settings', () => {
+    expect(
+      loadConfig({ OUTBOX_POLL_MS: '250', OUTBOX_PUBLISH_DELAY_MS: '0', OUTBOX_BATCH_SIZE: '500', OUTBOX_RETENTION_HOURS: '48' }),
+    ).toMatchObject({ outboxPollMs: 250, outboxPublishDelayMs: 0, outboxBatchSize: 500, outboxRetentionHours: 48 });
   });
 
   it('production defaults to secure cookies', () => {

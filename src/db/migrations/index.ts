@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000_initial } from './Migration20261122000000_initial';
 import { Migration20261201000000_millisecond_timestamps } from './Migration20261201000000_millisecond_timestamps';
+import { Migration20261215000000_outbox } from './Migration20261215000000_outbox';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed from disk) so the same list works
@@ -9,4 +10,5 @@ import { Migration20261201000000_millisecond_timestamps } from './Migration20261
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
   { name: 'Migration20261201000000_millisecond_timestamps', class: Migration20261201000000_millisecond_timestamps },
+  { name: 'Migration20261215000000_outbox', class: Migration20261215000000_outbox },
 ];

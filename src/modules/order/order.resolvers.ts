@@ -5,7 +5,7 @@ import { placeOrder } from './order.service';
 export const orderResolvers: Resolvers = {
   Mutation: {
     placeOrder: (_parent, { input }, context) =>
-      placeOrder(context.em, context.events, requireViewer(context).userId, input.items),
+      placeOrder(context.em, context.outbox, requireViewer(context).userId, input.items),
   },
   Order: {
     items: (order, _args, context) => context.loaders.orderItems.load(order.id),

@@ -1,7 +1,7 @@
 import { LockMode, ref } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../errors';
-import type { EventBus } from '../../events/bus';
+import type { EventOutbox } from '../../events/outbox';
 import { parseId } from '../common/ids';
 import { requireInt } from '../common/validate';
 import { Product } from '../product/product.entity';
@@ -20,11 +20,11 @@ const MAX_TOTAL_CENTS = 2_147_483_647;
 /**
  * Places an order in one transaction. The products' rows are locked in id order (so two orders
  * over the same products cannot deadlock), stock is checked and taken, and the order is
- * written; any failure rolls all of it back.
+ * written with its events; any failure rolls all of it back.
  */
 export async function placeOrder(
   em: SqlEntityManager,
-  events: EventBus,
+  outbox: EventOutbox,
   userId: number,
   lines: readonly OrderLine[],
 ): Promise<Order> {
@@ -43,7 +43,7 @@ export async function placeOrder(
   });
   const productIds = [...wanted.keys()].sort((a, b) => a - b);
 
-  const order = await em.transactional(async (tx) => {
+  const { order, written } = await em.transactional(async (tx) => {
     const products = await tx.find(
       Product,
       { id: { $in: productIds } },
@@ -89,17 +89,18 @@ export async function placeOrder(
       tx.create(OrderItem, { order: ref(placed), product: ref(product), quantity, unitPriceCents: product.priceCents });
     }
     await tx.flush();
-    return placed;
+    const events = await outbox.record(tx, [
+      { type: 'OrderPlaced', orderId: placed.id, userId, productIds },
+      ...productIds.map((productId) => ({
+        type: 'ProductUpdated' as const,
+        productId,
+        fields: ['stock', 'updatedAt'],
+        categoryIds: [],
+      })),
+    ]);
+    return { order: placed, written: events };
   });
 
-  await events.publish(
-    { type: 'OrderPlaced', orderId: order.id, userId, productIds },
-    ...productIds.map((productId) => ({
-      type: 'ProductUpdated' as const,
-      productId,
-      fields: ['stock', 'updatedAt'],
-      categoryIds: [],
-    })),
-  );
+  await outbox.publish(written);
   return order;
 }

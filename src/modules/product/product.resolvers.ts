@@ -55,15 +55,15 @@ export const productResolvers: Resolvers = {
   Mutation: {
     createProduct: (_parent, { input }, context) => {
       requireAdmin(context);
-      return createProduct(context.em, context.events, input);
+      return createProduct(context.em, context.outbox, input);
     },
     updateProduct: (_parent, { id, input }, context) => {
       requireAdmin(context);
-      return updateProduct(context.em, context.events, id, input);
+      return updateProduct(context.em, context.outbox, id, input);
     },
     adjustStock: (_parent, { id, delta }, context) => {
       requireAdmin(context);
-      return adjustStock(context.em, context.events, id, delta);
+      return adjustStock(context.em, context.outbox, id, delta);
     },
   },
   Product: {

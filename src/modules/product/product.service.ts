@@ -1,11 +1,13 @@
 /**
- * Back-office writes to the catalog. Each runs in one transaction and, after it commits,
- * announces what changed.
+ * Back-office writes to the catalog. Each records its domain events in the outbox in the same
+ * transaction as its data (the one-statement writes in the very statement) and, after it
+ * commits, publishes them.
  */
 import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, NotFoundError } from '../../errors';
-import type { EventBus } from '../../events/bus';
+import type { DomainEvent } from '../../events/domain-events';
+import { outboxInsert, type EventOutbox } from '../../events/outbox';
 import { Category } from '../category/category.entity';
 import { parseId } from '../common/ids';
 import { requireCurrency, requireInt, requireNoNul, requireText } from '../common/validate';
@@ -36,7 +38,7 @@ async function requireCategory(em: SqlEntityManager, id: string, field: string):
   return category;
 }
 
-export async function createProduct(em: SqlEntityManager, events: EventBus, input: CreateProductFields): Promise<Product> {
+export async function createProduct(em: SqlEntityManager, outbox: EventOutbox, input: CreateProductFields): Promise<Product> {
   const sku = requireText(input.sku, 'input.sku', 1, 64);
   const name = requireText(input.name, 'input.name', 1, 200);
   const priceCents = requireInt(input.priceCents, 'input.priceCents', 0);
@@ -45,7 +47,7 @@ export async function createProduct(em: SqlEntityManager, events: EventBus, inpu
   const description = requireNoNul(input.description ?? '', 'input.description');
   const duplicateSku = () =>
     new BadUserInputError(`"input.sku": a product with the SKU "${sku}" exists already.`, { field: 'input.sku' });
-  const product = await em.transactional(async (tx) => {
+  const { product, written } = await em.transactional(async (tx) => {
     const category = await requireCategory(tx, input.categoryId, 'input.categoryId');
     if (await tx.count(Product, { sku })) throw duplicateSku();
     const created = tx.create(Product, {
@@ -60,12 +62,12 @@ export async function createProduct(em: SqlEntityManager, events: EventBus, inpu
       updatedAt: new Date(),
     });
     await tx.flush();
-    return created;
+    return { product: created, written: await outbox.record(tx, [{ type: 'ProductCreated', productId: created.id, categoryId: category.id }]) };
   }).catch((error: unknown) => {
     // Two concurrent creations with one SKU: the unique index decides, the loser hears why.
     throw error instanceof UniqueConstraintViolationException ? duplicateSku() : error;
   });
-  await events.publish({ type: 'ProductCreated', productId: product.id, categoryId: product.category.id });
+  await outbox.publish(written);
   return product;
 }
 
@@ -83,13 +85,16 @@ type Updatable = keyof typeof UPDATABLE_COLUMNS;
 
 /**
  * Changes a product in ONE statement: a CTE locks and reads the old row, the UPDATE writes the
- * new values (and `updated_at` only if something really changed) and returns both, so the
- * event can name exactly the fields that changed. Price changes are the hot write of a
- * storefront's back office; this costs one round trip where lock-read-write-commit cost four.
+ * new values (and `updated_at` only if something really changed) and returns both with the
+ * fields that changed, and, if any did, the event naming them goes into the outbox in the same
+ * statement. Price changes are the hot write of a storefront's back office; this costs one
+ * round trip where lock-read-write-record-commit would cost five. The event's row has no tags:
+ * they depend on what changed, known here only after the statement (the relay derives them from
+ * the event, should it have to publish it).
  */
 export async function updateProduct(
   em: SqlEntityManager,
-  events: EventBus,
+  outbox: EventOutbox,
   id: string,
   input: UpdateProductFields,
 ): Promise<Product> {
@@ -106,14 +111,30 @@ export async function updateProduct(
   const assignments = fields.map((field) => `${UPDATABLE_COLUMNS[field]} = ?`);
   const differs = fields.map((field) => `old.${UPDATABLE_COLUMNS[field]} is distinct from ?`).join(' or ') || 'false';
   const values = fields.map((field) => changes[field]!);
+  const changedFields = `array_remove(array[${fields
+    .map((field) => `case when old.${UPDATABLE_COLUMNS[field]} is distinct from p.${UPDATABLE_COLUMNS[field]} then '${field}' end`)
+    .join(', ')}]::text[], null)`;
   let rows: Record<string, unknown>[];
   try {
     rows = await em.getConnection().execute<Record<string, unknown>[]>(
-      `with old as (select * from product where id = ? for update)
-       update product p
-       set ${[...assignments, `updated_at = case when ${differs} then now() else old.updated_at end`].join(', ')}
-       from old where p.id = old.id
-       returning ${['p.*', ...fields.map((field) => `old.${UPDATABLE_COLUMNS[field]} as "old:${field}"`)].join(', ')}`,
+      `with old as (select * from product where id = ? for update),
+       updated as (
+         update product p
+         set ${[...assignments, `updated_at = case when ${differs} then now() else old.updated_at end`].join(', ')}
+         from old where p.id = old.id
+         returning p.*, old.category_id as "old:category", ${changedFields} as "changed:fields"
+       ),
+       event as (
+         insert into outbox_event (type, payload)
+         select 'ProductUpdated', jsonb_build_object(
+           'type', 'ProductUpdated',
+           'productId', u.id,
+           'fields', to_jsonb(u."changed:fields" || array['updatedAt']),
+           'categoryIds', case when 'category' = any(u."changed:fields") then jsonb_build_array(u."old:category", u.category_id) else '[]'::jsonb end)
+         from updated u where cardinality(u."changed:fields") > 0
+         returning id, payload
+       )
+       select updated.*, event.id as "outbox:id", event.payload as "outbox:event" from updated left join event on true`,
       [productId, ...values, ...values],
     );
   } catch (error) {
@@ -125,12 +146,11 @@ export async function updateProduct(
   }
   const row = rows[0];
   if (!row) throw new NotFoundError('Product', id);
-  const changed = fields.filter((field) => String(row[`old:${field}`]) !== String(changes[field]));
-  const record = Object.fromEntries(Object.entries(row).filter(([key]) => !key.startsWith('old:')));
+  const record = Object.fromEntries(Object.entries(row).filter(([key]) => !key.includes(':')));
   const product = em.map(Product, record);
-  if (changed.length > 0) {
-    const categoryIds = changed.includes('category') ? [Number(row['old:category']), Number(changes.category)] : [];
-    await events.publish({ type: 'ProductUpdated', productId, fields: [...changed, 'updatedAt'], categoryIds });
+  if (row['outbox:id'] != null) {
+    // The event exactly as recorded, so subscribers hear what the outbox holds.
+    await outbox.publish(outbox.recorded([row['outbox:id'] as string], [row['outbox:event'] as DomainEvent]));
   }
   return product;
 }
@@ -138,17 +158,27 @@ export async function updateProduct(
 /** The largest value of the `stock` integer column. */
 const MAX_STOCK = 2_147_483_647;
 
-/** Adds `delta` to the stock in one conditional UPDATE, so concurrent callers never lose counts. */
-export async function adjustStock(em: SqlEntityManager, events: EventBus, id: string, delta: number): Promise<Product> {
+/**
+ * Adds `delta` to the stock in one conditional UPDATE, so concurrent callers never lose counts;
+ * the same statement records the event in the outbox and returns the new row.
+ */
+export async function adjustStock(em: SqlEntityManager, outbox: EventOutbox, id: string, delta: number): Promise<Product> {
   const productId = parseId(id);
   requireInt(delta, 'delta', -1_000_000, 1_000_000);
+  const events: DomainEvent[] = [{ type: 'ProductUpdated', productId, fields: ['stock', 'updatedAt'], categoryIds: [] }];
+  const event = outboxInsert(outbox.recordsOf(events), 'updated');
   // bigint arithmetic: `stock + delta` past the integer column's maximum must not overflow.
-  const rows = await em.getConnection().execute<{ id: number }[]>(
-    `update product set stock = stock + ?, updated_at = now()
-     where id = ? and stock::bigint + ? between 0 and ${MAX_STOCK} returning id`,
-    [delta, productId, delta],
+  const rows = await em.getConnection().execute<Record<string, unknown>[]>(
+    `with updated as (
+       update product set stock = stock + ?, updated_at = now()
+       where id = ? and stock::bigint + ? between 0 and ${MAX_STOCK} returning *
+     ),
+     event as (${event.sql})
+     select updated.*, (select array_agg(id) from event) as "outbox:ids" from updated`,
+    [delta, productId, delta, ...event.params],
   );
-  if (rows.length === 0) {
+  const row = rows[0];
+  if (!row) {
     const current = await em.findOne(Product, { id: productId }, { refresh: true });
     if (!current) throw new NotFoundError('Product', id);
     if (current.stock + delta > MAX_STOCK) {
@@ -159,7 +189,7 @@ export async function adjustStock(em: SqlEntityManager, events: EventBus, id: st
       reason: 'INSUFFICIENT_STOCK',
     });
   }
-  await events.publish({ type: 'ProductUpdated', productId, fields: ['stock', 'updatedAt'], categoryIds: [] });
-  const product = await em.findOneOrFail(Product, { id: productId }, { refresh: true });
+  const product = em.map(Product, Object.fromEntries(Object.entries(row).filter(([key]) => !key.includes(':'))));
+  await outbox.publish(outbox.recorded(row['outbox:ids'] as string[], events));
   return product;
 }

@@ -5,7 +5,7 @@ import { addReview } from './review.service';
 export const reviewResolvers: Resolvers = {
   Mutation: {
     addReview: (_parent, { input }, context) =>
-      addReview(context.em, context.events, requireViewer(context).userId, input),
+      addReview(context.em, context.outbox, requireViewer(context).userId, input),
   },
   Review: {
     author: async (review, _args, context) => {

@@ -1,7 +1,7 @@
 import { ref } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { NotFoundError } from '../../errors';
-import type { EventBus } from '../../events/bus';
+import type { EventOutbox } from '../../events/outbox';
 import { parseId } from '../common/ids';
 import { requireInt, requireText } from '../common/validate';
 import { Product } from '../product/product.entity';
@@ -16,14 +16,14 @@ export interface AddReviewFields {
 
 export async function addReview(
   em: SqlEntityManager,
-  events: EventBus,
+  outbox: EventOutbox,
   authorId: number,
   input: AddReviewFields,
 ): Promise<Review> {
   const productId = parseId(input.productId, 'input.productId');
   const rating = requireInt(input.rating, 'input.rating', 1, 5);
   const body = requireText(input.body, 'input.body', 1, 5000);
-  const review = await em.transactional(async (tx) => {
+  const { review, written } = await em.transactional(async (tx) => {
     if (!(await tx.count(Product, { id: productId }))) throw new NotFoundError('Product', input.productId);
     const created = tx.create(Review, {
       product: ref(tx.getReference(Product, productId)),
@@ -33,8 +33,8 @@ export async function addReview(
       createdAt: new Date(),
     });
     await tx.flush();
-    return created;
+    return { review: created, written: await outbox.record(tx, [{ type: 'ReviewAdded', reviewId: created.id, productId, authorId }]) };
   });
-  await events.publish({ type: 'ReviewAdded', reviewId: review.id, productId, authorId });
+  await outbox.publish(written);
   return review;
 }

@@ -1,8 +1,8 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { UnauthenticatedError } from '../../errors';
 import { decoyHash, verifyPassword } from '../../session/password';
-import type { EventBus } from '../../events/bus';
-import { endSession, startSession, type StartedSession } from '../../session/sessions';
+import type { EventOutbox } from '../../events/outbox';
+import { endSession, hashToken, startSession, type StartedSession } from '../../session/sessions';
 import type { User } from './user.entity';
 import { findUserForLogin } from './user.repository';
 
@@ -24,10 +24,12 @@ export async function login(
 }
 
 /**
- * Ends the session behind `token`, then (committed) announces it, so no instance's cache keeps
- * accepting the token once this returns.
+ * Ends the session behind `token`, recording `SessionEnded` in the outbox in the same
+ * statement, then (committed) publishes it, so no instance's cache keeps accepting the token
+ * once this returns.
  */
-export async function logout(em: SqlEntityManager, events: EventBus, token: string): Promise<void> {
-  const sessionId = await endSession(em, token);
-  if (sessionId) await events.publish({ type: 'SessionEnded', sessionId });
+export async function logout(em: SqlEntityManager, outbox: EventOutbox, token: string): Promise<void> {
+  const events = [{ type: 'SessionEnded' as const, sessionId: hashToken(token) }];
+  const ids = await endSession(em, token, outbox.recordsOf(events));
+  if (ids.length > 0) await outbox.publish(outbox.recorded(ids, events));
 }

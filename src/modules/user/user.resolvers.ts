@@ -24,7 +24,7 @@ export const userResolvers: Resolvers = {
     },
     logout: async (_parent, _args, context) => {
       const token = context.transport?.token;
-      if (token) await logout(context.em, context.events, token);
+      if (token) await logout(context.em, context.outbox, token);
       context.transport?.clearSessionCookie();
       return true;
     },
