@@ -161,10 +161,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       const own = await createDatabase({ clientUrl: testDb.url, entities, poolMax: 5 });
       const instance = await startInstance(own, { ...env, ...config });
       const stop = instance.stop;
-      instance.stop = async () => {
-        await stop();
-        await own.close();
-      };
+      // Once: a test may stop it, and the server's own stop comes later for every instance.
+      let stopped: Promise<void> | undefined;
+      instance.stop = () =>
+        (stopped ??= (async () => {
+          await stop();
+          await own.close();
+        })());
       others.push(instance);
       return instance;
     },
