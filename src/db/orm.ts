@@ -26,7 +26,7 @@ export const API_APPLICATION_NAME = 'storefront-api';
 export class SqlStatementCounter {
   private count = 0;
   private backgroundCount = 0;
-  private readonly listeners = new Set<(sql: string) => void>();
+  private readonly listeners = new Map<(sql: string) => void, { background: boolean }>();
   private readonly inBackground = new AsyncLocalStorage<true>();
 
   get total(): number {
@@ -38,9 +38,12 @@ export class SqlStatementCounter {
     return this.backgroundCount;
   }
 
-  /** Called for each statement, background ones included; returns a function that removes the listener. */
-  onStatement(listener: (sql: string) => void): () => void {
-    this.listeners.add(listener);
+  /**
+   * Called for each statement counted in `total` and, with `background: true`, for background
+   * ones too; returns a function that removes the listener.
+   */
+  onStatement(listener: (sql: string) => void, options: { background?: boolean } = {}): () => void {
+    this.listeners.set(listener, { background: options.background ?? false });
     return () => this.listeners.delete(listener);
   }
 
@@ -50,9 +53,10 @@ export class SqlStatementCounter {
   }
 
   record(sql: string): void {
-    if (this.inBackground.getStore()) this.backgroundCount += 1;
+    const background = this.inBackground.getStore() === true;
+    if (background) this.backgroundCount += 1;
     else this.count += 1;
-    for (const listener of this.listeners) listener(sql);
+    for (const [listener, options] of this.listeners) if (!background || options.background) listener(sql);
   }
 }
 

@@ -82,7 +82,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   let shuttingDown = false;
 
   const metrics = createMetrics();
-  const stopCountingSql = database.sql.onStatement(() => metrics.sqlStatement());
+  const stopCountingSql = database.sql.onStatement(() => metrics.sqlStatement(), { background: true });
   const cacheLayer = await createCacheLayer({
     config,
     logger,
