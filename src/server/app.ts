@@ -101,7 +101,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       metrics.outboxWrite(outcome.status);
       reportInvalidation(outcome);
     },
-    onError: (err) => logger.warn({ err }, 'outbox: a write\'s rows could not be published now; the relay will publish them'),
+    onError: (err) => logger.warn({ err }, 'outbox: a write\'s rows could not be published or marked published; the relay will publish them'),
   });
   const relay = new OutboxRelay({
     database,
