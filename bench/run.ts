@@ -59,8 +59,12 @@ const RESULTS_DIR = path.join(__dirname, 'results');
 const SERVER_START_TIMEOUT_MS = 60_000;
 const IPC_TIMEOUT_MS = 10_000;
 const DRAIN_TIMEOUT_MS = 15_000;
-/** A warm-up pass (one whole cycle of a document) is cut off after this long; the report says so. */
-const PASS_CAP_SECONDS = 90;
+/**
+ * A warm-up pass (one whole cycle of a document) is cut off after this long; the report says so.
+ * 180 s: our cold product pages ran at 65 req/s on a busy machine, so 90 s warmed only 5,854 of
+ * the 10,000 and our "warm" window was measured on 92 % hits, beside peers fully warmed.
+ */
+const PASS_CAP_SECONDS = 180;
 /** The mixed run's products: the first 200 (the "95 % reads over 200 products"). */
 const MIXED_PRODUCTS = 200;
 /** Windows per server where our cache and the peers are compared (they take turns; see takeTurns). */
