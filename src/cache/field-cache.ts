@@ -194,7 +194,7 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     const computation = (async () => {
       lock = coordinate ? await cache.claim(key, LOCK_MS) : null;
       if (coordinate && !lock) {
-        const entry = await cache.waitFor(key, LOCK_WAIT_MS);
+        const entry = await cache.waitFor(key, checkTags, LOCK_WAIT_MS);
         if (entry) return { data: entry.value };
       }
       const value = await run();

@@ -5,15 +5,15 @@
  *   <prefix>:s<shape>:g<gen>:e:<Type>:<id>         an entity
  *   <prefix>:s<shape>:g<gen>:f:<Type.field>:<parent>:<argsHash>[:u<userId>]   a field's result
  *   <prefix>:s<shape>:g<gen>:r:<requestHash>[:u<userId>]   a whole response
- *   <prefix>:t:<tag>                      the keys built from <tag>, of any shape and generation (a set)
- *   <prefix>:tv:<tag>                     how often <tag> was invalidated (a counter)
+ *   <prefix>:tv:<tag>                     the version of <tag>: moved by each invalidation
+ *   <prefix>:tv:*                         the invalidation counter (the latest stamp)
  *
  * Entry keys carry the schema's shape (a hash of it), so a deploy that changes the schema never
  * reads entries written in the old shape. Nothing else does: during a rolling deploy old and
- * new instances share tags, tag versions, the generation and the invalidation channel, so a
- * write on either drops the other's entries. Nor do tag sets carry the generation: instances
- * can disagree on it for a while (Redis restarted without persistence and forgot it, and an
- * instance started since reads 0 while the others keep theirs), and a write must still delete
+ * new instances share tag versions, the generation and the invalidation channel, so a write on
+ * either ends the other's entries. Nor do tag versions carry the generation: instances can
+ * disagree on it for a while (Redis restarted without persistence and forgot it, and an
+ * instance started since reads 0 while the others keep theirs), and a write must still end
  * every instance's entries.
  */
 import { createHash } from 'node:crypto';
@@ -48,9 +48,6 @@ export class KeySpace {
     return `${this.base}:r:${requestHash}${userId === undefined ? '' : `:u${userId}`}`;
   }
 
-  tagSet(tag: string): string {
-    return `${this.prefix}:t:${tag}`;
-  }
 
   tagVersion(tag: string): string {
     return `${this.prefix}:tv:${tag}`;

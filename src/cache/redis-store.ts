@@ -1,8 +1,16 @@
 /**
- * L2: the shared Redis tier. Reads are one MGET per batch; writes and invalidations are Lua
- * scripts, so an entry, its tag sets and its version check happen atomically. Every call is
- * guarded by the circuit breaker and never throws: a failure is a miss (reads) or a skipped
- * write, and is counted.
+ * L2: the shared Redis tier. Coherence never rests on Redis keeping a key: an entry records the
+ * version of each of its tags as they stood before its data was read, and it is served only
+ * while every one of those versions is still in Redis, unchanged. An invalidation stamps its
+ * tags with a new version; an evicted or expired version reads as "changed". So Redis may
+ * evict anything (`allkeys-lru`) or restart empty and no read is stale because of it, and an
+ * invalidation costs one write per tag however many entries the tag has had (nothing lists
+ * them: entries of a changed tag are simply never served again, and expire).
+ *
+ * Every command touches one key, except MGETs and pipelines, which a cluster client would split
+ * by slot without changing what they mean: nothing needs two keys to change together.
+ * Every call is guarded by the circuit breaker and never throws: a failure is a miss (reads) or
+ * a skipped write, and is counted.
  */
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
@@ -11,61 +19,23 @@ import type { KeySpace } from './keys';
 import type { CacheEntry } from './l1';
 
 /**
- * Writes an entry only if none of its tags was invalidated since the caller read their
- * versions (a reader that loaded from the database before a write committed must not put the
- * old value back after the write's invalidation). Registers the key in each tag's set and
- * keeps the set alive at least as long as the entry.
- *
- * Two kinds of check: a tag's version equals what the lookup saw; or, for tags learnt only
- * while computing (a whole response's), the tag was last invalidated no later than `since`
- * (the invalidation counter the lookup saw).
- * KEYS: [entryKey, tagVersionKey (equal)..., tagVersionKey (since)..., tagSetKey...]
- * ARGV: [payload, ttlMs, checks, expected..., since, sinceChecks]
+ * Moves the invalidation counter (the version of `*`) on and returns it: Redis's clock in
+ * microseconds, or one past the counter should the clock step back. Not a count: a count would
+ * start again at 1 after Redis restarted empty, below the stamps lookups saw before.
+ * KEYS: [anyTagVersionKey]
  */
-const FILL_SCRIPT = `
-local checks = tonumber(ARGV[3])
-for i = 1, checks do
-  local current = redis.call('GET', KEYS[1 + i]) or ''
-  if current ~= ARGV[3 + i] then return 0 end
-end
-local since = tonumber(ARGV[4 + checks])
-local sinceChecks = tonumber(ARGV[5 + checks])
-for i = 1, sinceChecks do
-  if tonumber(redis.call('GET', KEYS[1 + checks + i]) or '0') > since then return 0 end
-end
-local ttlMs = tonumber(ARGV[2])
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ttlMs)
-local ttlS = math.ceil(ttlMs / 1000)
-for i = 2 + checks + sinceChecks, #KEYS do
-  redis.call('SADD', KEYS[i], KEYS[1])
-  if redis.call('TTL', KEYS[i]) < ttlS then redis.call('EXPIRE', KEYS[i], ttlS) end
-end
-return 1
-`;
-
-/**
- * Invalidates tags: moves the invalidation counter (the version of `*`) on, stamps each tag
- * with it (so in-flight fills of old data are refused), and deletes every entry registered
- * under each tag, then the set itself. The counter is Redis's clock in microseconds (or one
- * past its last value, should the clock step back), not a count: a count starts again at 1
- * when Redis restarts empty or the counter expires, and a response computed across that
- * restart would pass the "not invalidated since" check against a stamp far below its lookup's.
- * KEYS: [anyTagVersionKey, then tagVersionKey, tagSetKey pairs]; ARGV: [versionTtlSeconds]
- */
-const INVALIDATE_SCRIPT = `
-local deleted = 0
+const STAMP_SCRIPT = `
 local time = redis.call('TIME')
 local stamp = math.max(tonumber(time[1]) * 1000000 + tonumber(time[2]), tonumber(redis.call('GET', KEYS[1]) or '0') + 1)
-redis.call('SET', KEYS[1], string.format('%d', stamp), 'EX', tonumber(ARGV[1]))
-for i = 2, #KEYS, 2 do
-  redis.call('SET', KEYS[i], string.format('%d', stamp), 'EX', tonumber(ARGV[1]))
-  local members = redis.call('SMEMBERS', KEYS[i + 1])
-  for j = 1, #members, 500 do
-    deleted = deleted + redis.call('DEL', unpack(members, j, math.min(j + 499, #members)))
-  end
-  redis.call('DEL', KEYS[i + 1])
-end
-return deleted
+local text = string.format('%d', stamp)
+redis.call('SET', KEYS[1], text)
+return text
+`;
+
+/** Deletes a lock only if it is still the caller's (it may have expired and been taken since). */
+const UNLOCK_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 `;
 
 /**
@@ -73,12 +43,6 @@ return deleted
  * newest one known; 1: a purge, past every generation any instance uses). Never moves it back.
  * KEYS: [generationKey]; ARGV: [atLeast, step]; returns the generation now in force.
  */
-/** Deletes a lock only if it is still the caller's (it may have expired and been taken since). */
-const UNLOCK_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
 const GENERATION_SCRIPT = `
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local next = math.max(current, tonumber(ARGV[1])) + tonumber(ARGV[2])
@@ -87,8 +51,7 @@ return next
 `;
 
 interface ScriptedRedis extends Redis {
-  cacheFill(numKeys: number, ...args: (string | number)[]): Promise<number>;
-  cacheInvalidate(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  cacheStamp(numKeys: number, ...args: (string | number)[]): Promise<string>;
   cacheGeneration(numKeys: number, ...args: (string | number)[]): Promise<number>;
   cacheUnlock(numKeys: number, ...args: (string | number)[]): Promise<number>;
 }
@@ -135,18 +98,35 @@ export interface RedisStoreEvents {
 export interface FillRequest {
   key: string;
   entry: CacheEntry;
-  /** Versions of tags read before the value was computed; a change since refuses the write. */
-  expectedVersions?: ReadonlyMap<string, string>;
-  /** Tags that must not have been invalidated after the counter stood at `since`. */
-  notInvalidatedSince?: { since: string; tags: readonly string[] };
+  /** The version of each of the entry's tags before its data was read: what a read checks. */
+  versions: Readonly<Record<string, string>>;
+  /** Tags Redis had no version for: created with their value in `versions`, unless one appeared. */
+  create: readonly string[];
   /** Extra milliseconds of life so entries written together do not expire together. */
   jitterMs: number;
+}
+
+/** What a read of entries found. */
+export interface RemoteRead {
+  /** One per key: the entry, or undefined; not yet checked against the versions. */
+  entries: (RemoteEntry | undefined)[];
+  /** The version of each tag asked for, '' when Redis has none. */
+  versions: Map<string, string>;
+  generation: number;
+}
+
+/** An entry as Redis keeps it: with the versions of its tags when it was computed. */
+export interface RemoteEntry extends CacheEntry {
+  versions: Readonly<Record<string, string>>;
 }
 
 /** The tag every invalidation bumps: a check against it refuses a fill after any write. */
 export const ANY_TAG = '*';
 
-/** Tag versions are kept a day: far longer than any entry that could have read them. */
+/**
+ * Tag versions are kept a day, longer than entries live: one that expires sooner only turns
+ * the entries that recorded it into misses.
+ */
 const VERSION_TTL_SECONDS = 24 * 3600;
 
 export class RedisStore {
@@ -160,8 +140,7 @@ export class RedisStore {
     /** Default 250. How long a call may take before it counts as failed. */
     private readonly timeoutMs = 250,
   ) {
-    redis.defineCommand('cacheFill', { lua: FILL_SCRIPT });
-    redis.defineCommand('cacheInvalidate', { lua: INVALIDATE_SCRIPT });
+    redis.defineCommand('cacheStamp', { lua: STAMP_SCRIPT });
     redis.defineCommand('cacheGeneration', { lua: GENERATION_SCRIPT });
     redis.defineCommand('cacheUnlock', { lua: UNLOCK_SCRIPT });
     this.redis = redis as ScriptedRedis;
@@ -187,14 +166,10 @@ export class RedisStore {
   }
 
   /**
-   * One MGET for `keys`, the versions of `versionTags` and the key generation in force. Entries
-   * come back decoded (or undefined); versions as strings ('' when never invalidated).
-   * Undefined when Redis failed.
+   * One MGET for `keys`, the versions of `versionTags` and the key generation in force. Undefined
+   * when Redis failed.
    */
-  async read(
-    keys: readonly string[],
-    versionTags: readonly string[] = [],
-  ): Promise<{ entries: (CacheEntry | undefined)[]; versions: Map<string, string>; generation: number } | undefined> {
+  async read(keys: readonly string[], versionTags: readonly string[] = []): Promise<RemoteRead | undefined> {
     const all = [...keys, ...versionTags.map((tag) => this.keys.tagVersion(tag)), this.keys.generationKey];
     const raw = await this.guarded('mget', () => this.redis.mget(...all));
     if (!raw) return undefined;
@@ -202,6 +177,18 @@ export class RedisStore {
     const versions = new Map<string, string>();
     versionTags.forEach((tag, i) => versions.set(tag, raw[keys.length + i] ?? ''));
     return { entries, versions, generation: Number(raw[all.length - 1] ?? 0) };
+  }
+
+  /** The versions of `tags` ('' for none), in one MGET; undefined when Redis failed. */
+  async versions(tags: readonly string[]): Promise<Map<string, string> | undefined> {
+    if (tags.length === 0) return new Map();
+    const raw = await this.guarded('mget', () => this.redis.mget(...tags.map((tag) => this.keys.tagVersion(tag))));
+    return raw && new Map(tags.map((tag, i) => [tag, raw[i] ?? '']));
+  }
+
+  /** Moves the invalidation counter on (creating it, if Redis lost it); its new value. */
+  async stamp(): Promise<string | undefined> {
+    return this.guarded('stamp', () => this.redis.cacheStamp(1, this.keys.tagVersion(ANY_TAG)));
   }
 
   /**
@@ -214,38 +201,27 @@ export class RedisStore {
   }
 
   /**
-   * Writes entries, each atomically with its tag sets; all in one pipelined round trip. Says,
-   * per entry, whether it was written (false: a tag moved on since the lookup); undefined when
-   * Redis could not be reached.
+   * Writes entries with the versions they recorded, creating the versions Redis had none of; all
+   * in one pipelined round trip. Nothing is checked here: an entry whose versions are no longer
+   * current when it is read is a miss. Resolves false when Redis could not be reached.
    */
-  async fill(requests: readonly FillRequest[], now = Date.now()): Promise<boolean[] | undefined> {
-    if (requests.length === 0) return [];
-    return this.guarded('fill', async () => {
-      const results = await Promise.all(
-        requests.map((request) => {
-          const ttlMs = request.entry.staleUntil - now + request.jitterMs;
-          const checks = [...(request.expectedVersions ?? new Map<string, string>())];
-          const since = request.notInvalidatedSince ?? { since: '0', tags: [] };
-          const keys = [
-            request.key,
-            ...checks.map(([tag]) => this.keys.tagVersion(tag)),
-            ...since.tags.map((tag) => this.keys.tagVersion(tag)),
-            ...request.entry.tags.map((tag) => this.keys.tagSet(tag)),
-          ];
-          return this.redis.cacheFill(
-            keys.length,
-            ...keys,
-            encode(request.entry),
-            Math.max(ttlMs, 1),
-            checks.length,
-            ...checks.map(([, v]) => v),
-            since.since || '0',
-            since.tags.length,
-          );
-        }),
-      );
-      return results.map((ok) => ok === 1);
+  async fill(requests: readonly FillRequest[], now = Date.now()): Promise<boolean> {
+    if (requests.length === 0) return true;
+    const written = await this.guarded('fill', async () => {
+      const pipeline = this.redis.pipeline();
+      for (const request of requests) {
+        for (const tag of request.create) {
+          pipeline.set(this.keys.tagVersion(tag), request.versions[tag]!, 'EX', VERSION_TTL_SECONDS, 'NX');
+        }
+        const ttlMs = Math.max(request.entry.staleUntil - now + request.jitterMs, 1);
+        pipeline.set(request.key, encode(request.entry, request.versions), 'PX', ttlMs);
+      }
+      const results = await pipeline.exec();
+      const failed = results?.find(([error]) => error);
+      if (failed) throw failed[0];
+      return true;
     });
+    return written === true;
   }
 
   /**
@@ -263,14 +239,28 @@ export class RedisStore {
     await this.guarded('unlock', () => this.redis.cacheUnlock(1, `${key}:lock`, owner));
   }
 
-  /** Deletes every entry built from `tags`; resolves false when Redis could not be reached. */
+  /**
+   * Stamps `tags` with a new version, so no entry built before is served again: one round trip
+   * for the stamp, one for the tags. Resolves false when Redis could not be reached.
+   */
   async invalidate(tags: readonly string[]): Promise<boolean> {
     if (tags.length === 0) return true;
-    const keys = [this.keys.tagVersion(ANY_TAG), ...tags.flatMap((tag) => [this.keys.tagVersion(tag), this.keys.tagSet(tag)])];
     // Invalidation must not be skipped by an open circuit: try regardless, count the outcome.
-    this.events.onRoundTrip?.('invalidate');
     try {
-      await withTimeout(this.redis.cacheInvalidate(keys.length, ...keys, VERSION_TTL_SECONDS), this.timeoutMs, 'invalidate');
+      await withTimeout(
+        (async () => {
+          this.events.onRoundTrip?.('stamp');
+          const stamp = await this.redis.cacheStamp(1, this.keys.tagVersion(ANY_TAG));
+          this.events.onRoundTrip?.('invalidate');
+          const pipeline = this.redis.pipeline();
+          for (const tag of tags) pipeline.set(this.keys.tagVersion(tag), stamp, 'EX', VERSION_TTL_SECONDS);
+          const results = await pipeline.exec();
+          const failed = results?.find(([error]) => error);
+          if (failed) throw failed[0];
+        })(),
+        this.timeoutMs,
+        'invalidate',
+      );
       this.breaker.success();
       return true;
     } catch (error) {
@@ -281,15 +271,17 @@ export class RedisStore {
   }
 }
 
-function encode(entry: CacheEntry): string {
-  return JSON.stringify({ v: entry.value, t: entry.tags, f: entry.freshUntil, s: entry.staleUntil });
+function encode(entry: CacheEntry, versions: Readonly<Record<string, string>>): string {
+  return JSON.stringify({ v: entry.value, t: entry.tags, f: entry.freshUntil, s: entry.staleUntil, r: versions });
 }
 
-function decode(payload: string | null): CacheEntry | undefined {
+function decode(payload: string | null): RemoteEntry | undefined {
   if (payload === null) return undefined;
   try {
-    const parsed = JSON.parse(payload) as { v: unknown; t: string[]; f: number; s: number };
-    return { value: parsed.v, tags: parsed.t, freshUntil: parsed.f, staleUntil: parsed.s };
+    const parsed = JSON.parse(payload) as { v: unknown; t: string[]; f: number; s: number; r?: Record<string, string> };
+    // Written before entries recorded versions: it cannot be checked, so it is a miss.
+    if (!parsed.r) return undefined;
+    return { value: parsed.v, tags: parsed.t, freshUntil: parsed.f, staleUntil: parsed.s, versions: parsed.r };
   } catch {
     // A corrupt entry is a miss; the next fill overwrites it.
     return undefined;

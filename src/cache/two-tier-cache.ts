@@ -10,7 +10,7 @@ import { CacheCounters, fanOut, type CacheObserver, type RedisUse } from './cach
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker';
 import type { KeySpace } from './keys';
 import { L1Cache, type CacheEntry, type L1Options } from './l1';
-import { ANY_TAG, RedisStore } from './redis-store';
+import { ANY_TAG, RedisStore, type FillRequest, type RemoteEntry } from './redis-store';
 
 export type { CacheEntry };
 
@@ -136,7 +136,7 @@ export class TwoTierCache {
     const outcome = (entry: CacheEntry) => (entry.freshUntil > now ? 'hit' : 'stale');
     const sourceOf = (i: number) => (typeof source === 'string' ? source : source[i]!);
     const entries: (CacheEntry | undefined)[] = new Array<CacheEntry | undefined>(keys.length).fill(undefined);
-    const local = new Map(checkTags.map((tag) => [tag, this.localVersions.get(tag) ?? 0]));
+    const local = new Map([...checkTags, ANY_TAG].map((tag) => [tag, this.localVersions.get(tag) ?? 0]));
     const since = { invalidations: this.invalidations, l1Epoch: this.l1Epoch };
     const missing: number[] = [];
     keys.forEach((key, i) => {
@@ -219,14 +219,17 @@ export class TwoTierCache {
     return { release: () => (store && owner ? store.unlock(key, owner) : Promise.resolve()) };
   }
 
-  /** Polls for `key` while another instance computes it; undefined if it did not come in time. */
-  async waitFor(key: string, timeoutMs: number, intervalMs = 20): Promise<CacheEntry | undefined> {
+  /**
+   * Polls for `key` (filed under `tags`) while another instance computes it; undefined if it did
+   * not come in time.
+   */
+  async waitFor(key: string, tags: readonly string[], timeoutMs: number, intervalMs = 20): Promise<CacheEntry | undefined> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
       const local = this.peek(key);
       if (local) return local;
-      const read = this.store && (await this.readRemote([key]));
+      const read = this.store && (await this.readRemote([key], tags));
       const entry = read?.entries[0];
       if (entry && entry.freshUntil > Date.now()) return entry;
       if (!read) return undefined;
@@ -234,10 +237,33 @@ export class TwoTierCache {
     return undefined;
   }
 
-  /** A Redis read; undefined if Redis failed or the read was of another generation's keys. */
-  private async readRemote(keys: readonly string[], versionTags?: readonly string[]) {
-    const read = await this.store!.read(keys, versionTags);
-    return read && this.agreesOnGeneration(read.generation) ? read : undefined;
+  /**
+   * A Redis read of `keys` with the versions of `versionTags` and of the invalidation counter;
+   * an entry comes back only if every version it recorded is still current (see redis-store).
+   * An entry filed under tags the caller could not name (a whole response's) costs one more
+   * read, for those versions. Undefined if Redis failed or the read was of another generation.
+   */
+  private async readRemote(keys: readonly string[], versionTags: readonly string[] = []) {
+    const store = this.store!;
+    const read = await store.read(keys, versionTags.includes(ANY_TAG) ? versionTags : [...versionTags, ANY_TAG]);
+    if (!read || !this.agreesOnGeneration(read.generation)) return undefined;
+    if (read.versions.get(ANY_TAG) === '') {
+      // Redis has no invalidation counter (new, or restarted empty): one is made now, before the
+      // caller computes anything, so what it fills is dated before any later write.
+      const stamp = await store.stamp();
+      if (stamp === undefined) return undefined;
+      read.versions.set(ANY_TAG, stamp);
+    }
+    const unread = new Set<string>();
+    for (const entry of read.entries) for (const tag of entry?.tags ?? []) if (!read.versions.has(tag)) unread.add(tag);
+    const later = unread.size > 0 ? await store.versions([...unread]) : undefined;
+    for (const [tag, version] of later ?? []) read.versions.set(tag, version);
+    const current = (entry: RemoteEntry) =>
+      entry.tags.every((tag) => {
+        const version = read.versions.get(tag);
+        return version !== undefined && version !== '' && entry.versions[tag] === version;
+      });
+    return { entries: read.entries.map((entry) => (entry && current(entry) ? entry : undefined)), versions: read.versions };
   }
 
   /**
@@ -293,7 +319,10 @@ export class TwoTierCache {
   private async write(fills: readonly Fill[], token: FillToken, now: number): Promise<void> {
     const debug = cacheDebug();
     const accepted = fills.filter((fill) => {
-      const current = this.isCurrent(token, fill);
+      // Tags the lookup could not name (a session's user, a response's entities) are checked
+      // against the invalidations since the lookup, as a response's are.
+      const learnt = fill.tags.filter((tag) => !fill.checkTags.includes(tag));
+      const current = this.isCurrent(token, { checkTags: fill.checkTags, touchedTags: [...(fill.touchedTags ?? []), ...learnt] });
       if (!current) debug?.amend(fill.key, { notStored: 'refused: a write invalidated one of its tags while it was computed' });
       return current;
     });
@@ -324,34 +353,40 @@ export class TwoTierCache {
         });
       }
     }
-    // Without the versions Redis had before the load, a write could resurrect old data: skip L2.
+    // Without the versions Redis had before the load, an entry could not say what it was built
+    // from: skip L2.
     if (!this.store || !token.remote || this.pending.size > 0) return;
     const remote = token.remote;
-    const written = await this.store.fill(
-      made.map(({ fill, entry }) => ({
-        key: fill.key,
-        entry,
-        expectedVersions: new Map(fill.checkTags.map((tag) => [tag, remote.get(tag) ?? ''])),
-        notInvalidatedSince: fill.touchedTags && { since: remote.get(ANY_TAG) ?? '', tags: fill.touchedTags },
-        jitterMs: Math.floor(Math.random() * this.jitterRatio * fill.lifetime.ttl * 1000),
-      })),
-      now,
-    );
-    // What Redis refused was overtaken by a write on another instance whose message is still on
-    // its way here: drop it now rather than when the message comes. (Redis unreachable: the
-    // local check is all we have.)
-    if (written) made.forEach(({ fill, entry }, i) => written[i] || this.l1.deleteIf(fill.key, entry));
-    if (debug) {
-      made.forEach(({ fill }, i) =>
-        debug.amend(
-          fill.key,
-          !written
-            ? { notStored: 'the Redis write failed: L1 only' }
-            : written[i]
-              ? { stored: toL1 ? 'L1 and Redis' : 'Redis' }
-              : { stored: undefined, notStored: "refused by Redis: another instance's write overtook it" },
-        ),
-      );
+    const since = remote.get(ANY_TAG);
+    if (!since) return;
+    // Tags learnt only while computing: their versions now, refused if one moved past the lookup.
+    const unread = [...new Set(made.flatMap(({ fill }) => fill.tags.filter((tag) => !remote.has(tag))))];
+    const later = unread.length > 0 ? await this.store.versions(unread) : new Map<string, string>();
+    if (!later) return;
+    const requests: FillRequest[] = [];
+    for (const { fill, entry } of made) {
+      const versions: Record<string, string> = {};
+      const create: string[] = [];
+      const overtaken = fill.tags.some((tag) => {
+        const seen = remote.get(tag) ?? later.get(tag) ?? '';
+        // No version yet: this entry creates one, dated by its lookup.
+        if (seen === '') create.push(tag);
+        else if (!remote.has(tag) && Number(seen) > Number(since)) return true;
+        versions[tag] = seen || since;
+        return false;
+      });
+      if (!overtaken) {
+        requests.push({ key: fill.key, entry, versions, create, jitterMs: Math.floor(Math.random() * this.jitterRatio * fill.lifetime.ttl * 1000) });
+        continue;
+      }
+      // Overtaken by a write on another instance whose message is still on its way here: out
+      // of L1 now rather than when the message comes.
+      this.l1.deleteIf(fill.key, entry);
+      debug?.amend(fill.key, { stored: undefined, notStored: "refused: another instance's write changed what it holds while it was computed" });
+    }
+    const written = await this.store.fill(requests, now);
+    for (const request of requests) {
+      debug?.amend(request.key, written ? { stored: toL1 ? 'L1 and Redis' : 'Redis' } : { notStored: 'the Redis write failed: L1 only' });
     }
   }
 

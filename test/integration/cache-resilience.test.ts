@@ -27,6 +27,19 @@ afterAll(async () => {
   await Promise.all([redis, ...clients].map((c) => c.quit().catch(() => undefined)));
 });
 
+/**
+ * Whether Redis could still serve the entry at `key`: it exists and every tag version it
+ * recorded is the one Redis holds now (what a read checks).
+ */
+async function servable(keys: KeySpace, key: string): Promise<boolean> {
+  const payload = await redis.get(key);
+  if (!payload) return false;
+  const recorded = (JSON.parse(payload) as { r?: Record<string, string> }).r ?? {};
+  const tags = Object.keys(recorded);
+  const current = tags.length > 0 ? await redis.mget(...tags.map((tag) => keys.tagVersion(tag))) : [];
+  return tags.every((tag, i) => current[i] !== null && current[i] === recorded[tag]);
+}
+
 function newCache(prefix: string, generation = 0): TwoTierCache {
   const client = createCacheClient({ url: TEST_REDIS_URL });
   clients.push(client);
@@ -46,15 +59,21 @@ describe('a read overtaken by a write', () => {
     // ...meanwhile a write commits and invalidates...
     await writer.invalidate(['Product:1']);
     // ...and the reader's old row arrives after it. (The writer's message has not reached the
-    // reader, so its L1 takes the row at first; Redis refuses it, and L1 lets it go too.)
+    // reader, so its L1 takes the row.) In Redis it records the version it was read under,
+    // which the write has moved on: no instance can be served it.
     await reader.fill([{ key, value: { price: 'old' }, tags: ['Product:1'], lifetime, checkTags: ['Product:1'] }], token);
-    expect(await redis.get(key)).toBeNull();
-    expect(reader.peek(key)).toBeUndefined();
+    expect(await servable(reader.keys, key)).toBe(false);
+    const other = newCache(prefix);
+    await until(() => other.store!.client.status === 'ready');
+    expect((await other.lookup('Product', [key], ['Product:1'])).entries[0]).toBeUndefined();
 
     // A reader that started after the write fills normally.
-    const fresh = await reader.lookup('Product', [key], ['Product:1']);
-    await reader.fill([{ key, value: { price: 'new' }, tags: ['Product:1'], lifetime, checkTags: ['Product:1'] }], fresh.token);
-    expect(JSON.parse((await redis.get(key))!).v).toEqual({ price: 'new' });
+    const fresh = await other.lookup('Product', [key], ['Product:1']);
+    await other.fill([{ key, value: { price: 'new' }, tags: ['Product:1'], lifetime, checkTags: ['Product:1'] }], fresh.token);
+    expect(await servable(other.keys, key)).toBe(true);
+    const third = newCache(prefix);
+    await until(() => third.store!.client.status === 'ready');
+    expect((await third.lookup('Product', [key], ['Product:1'])).entries[0]?.value).toEqual({ price: 'new' });
   });
 });
 
@@ -67,20 +86,26 @@ describe('instances that disagree on the key generation', () => {
     const older = newCache(prefix, 5);
     const newer = newCache(prefix, 0);
     await until(() => older.store!.client.status === 'ready' && newer.store!.client.status === 'ready');
-    // Filled without a lookup first: a Redis read would make them agree (see below).
+    // Filled with the versions a lookup saw, but without one: a Redis read would make them agree.
     const fillFor = async (cache: TwoTierCache) => {
       const key = cache.keys.entity('Product', 3);
-      await cache.fill([{ key, value: { price: 'old' }, tags: ['Product:3'], lifetime, checkTags: [] }], { remote: new Map(), local: new Map(), l1Epoch: 0 });
-      expect(await redis.get(key)).not.toBeNull();
+      const version = (await redis.get(cache.keys.tagVersion('Product:3'))) ?? '';
+      const since = (await redis.get(cache.keys.tagVersion(ANY_TAG))) ?? '1';
+      const remote = new Map([['Product:3', version], [ANY_TAG, since]]);
+      await cache.fill([{ key, value: { price: 'old' }, tags: ['Product:3'], lifetime, checkTags: ['Product:3'] }], { remote, local: new Map(), l1Epoch: 0 });
+      expect(await servable(cache.keys, key)).toBe(true);
       return key;
     };
     const olderKey = await fillFor(older);
     await newer.invalidate(['Product:3']);
-    expect(await redis.get(olderKey)).toBeNull();
+    expect(await servable(older.keys, olderKey)).toBe(false);
 
-    const newerKey = await fillFor(newer);
+    // Another instance on generation 0 (this one has invalidations of its own in its memory).
+    const alsoNewer = newCache(prefix, 0);
+    await until(() => alsoNewer.store!.client.status === 'ready');
+    const newerKey = await fillFor(alsoNewer);
     await older.invalidate(['Product:3']);
-    expect(await redis.get(newerKey)).toBeNull();
+    expect(await servable(alsoNewer.keys, newerKey)).toBe(false);
   });
 
   it('a purge an instance did not hear of is taken up at its next Redis read, which it does not use', async () => {
@@ -165,8 +190,9 @@ describe('invalidations', () => {
         expect(await redis.exists(cache.keys.tagVersion(tag))).toBe(1);
       }),
     );
-    // The first goes alone; the nine that came while it was under way go together after it.
-    expect(cache.counters.redisRoundTrips - before).toBe(2);
+    // The first goes alone; the nine that came while it was under way go together after it. Each
+    // takes two round trips: the new stamp, then the tags.
+    expect(cache.counters.redisRoundTrips - before).toBe(4);
   });
 });
 
@@ -483,5 +509,62 @@ describe('a Redis that stalls', () => {
       await channel.stop();
       await proxy.close();
     }
+  });
+});
+
+describe('a Redis that evicts or forgets', () => {
+  const fillEntity = async (cache: TwoTierCache, id: number) => {
+    const key = cache.keys.entity('Product', id);
+    const { token } = await cache.lookup('Product', [key], [`Product:${id}`]);
+    await cache.fill([{ key, value: { id }, tags: [`Product:${id}`], lifetime, checkTags: [`Product:${id}`] }], token);
+    return key;
+  };
+  const readFresh = async (prefix: string, id: number) => {
+    const reader = newCache(prefix);
+    await until(() => reader.store!.client.status === 'ready');
+    return (await reader.lookup('Product', [reader.keys.entity('Product', id)], [`Product:${id}`])).entries[0];
+  };
+
+  it('an entry whose tag version was evicted is a miss, never served', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const cache = newCache(prefix);
+    await until(() => cache.store!.client.status === 'ready');
+    await fillEntity(cache, 1);
+    expect((await readFresh(prefix, 1))?.value).toEqual({ id: 1 });
+    // allkeys-lru takes the version, not the entry (the case that used to leave entries
+    // beyond a write's reach): the entry can no longer prove it is current.
+    await redis.del(cache.keys.tagVersion('Product:1'));
+    expect(await readFresh(prefix, 1)).toBeUndefined();
+    // And a write whose version is then evicted does not bring the old entry back.
+    await fillEntity(cache, 2);
+    const writer = newCache(prefix);
+    await until(() => writer.store!.client.status === 'ready');
+    await writer.invalidate(['Product:2']);
+    await redis.del(cache.keys.tagVersion('Product:2'));
+    expect(await readFresh(prefix, 2)).toBeUndefined();
+  });
+
+  it('an invalidation costs the same whatever a tag has had: two round trips, no entry touched', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const cache = newCache(prefix);
+    await until(() => cache.store!.client.status === 'ready');
+    // 300 list pages filed under one tag, as distinct searches would make.
+    for (let i = 0; i < 300; i += 1) {
+      const key = cache.keys.field('Query.products', undefined, `q${i}`);
+      const { token } = await cache.lookup('Query.products', [key], ['Product:list']);
+      await cache.fill([{ key, value: [i], tags: ['Product:list'], lifetime, checkTags: ['Product:list'] }], token);
+    }
+    const keysBefore = (await redis.keys(`${prefix}:*`)).length;
+    const writer = newCache(prefix);
+    await until(() => writer.store!.client.status === 'ready');
+    const before = writer.counters.redisRoundTrips;
+    await writer.invalidate(['Product:list']);
+    expect(writer.counters.redisRoundTrips - before).toBe(2);
+    // Nothing lists the pages, so nothing was deleted or rewritten but the version.
+    expect((await redis.keys(`${prefix}:*`)).length).toBe(keysBefore);
+    const reader = newCache(prefix);
+    await until(() => reader.store!.client.status === 'ready');
+    const key = reader.keys.field('Query.products', undefined, 'q7');
+    expect((await reader.lookup('Query.products', [key], ['Product:list'])).entries[0]).toBeUndefined();
   });
 });

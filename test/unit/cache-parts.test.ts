@@ -18,7 +18,6 @@ describe('keys', () => {
     const other = new KeySpace('sf', 3, 'ffff0000');
     expect(other.entity('Product', 42)).not.toBe(keys.entity('Product', 42));
     for (const space of [keys, other]) {
-      expect(space.tagSet('Product:42')).toBe('sf:t:Product:42');
       expect(space.tagVersion('Product:42')).toBe('sf:tv:Product:42');
       expect(space.generationKey).toBe('sf:gen');
     }
