@@ -53,6 +53,12 @@ export interface InvalidationResult {
   /** Instances that received the message (this one included), per PUBLISH. */
   receivers: number;
   acknowledged: number;
+  /**
+   * False when Redis's own entries were not reached (the tag versions did not move): other
+   * instances' L1s dropped the tags, but their Redis reads could still find the old entries
+   * until this instance delivers them. Absent: nothing to reach (a purge).
+   */
+  stored?: boolean;
 }
 
 export class InvalidationChannel {
@@ -133,8 +139,8 @@ export class InvalidationChannel {
    * the message have acknowledged it, or when the wait times out.
    */
   async invalidate(tags: readonly string[]): Promise<InvalidationResult> {
-    await this.options.cache.invalidate(tags);
-    return this.broadcast({ id: randomUUID(), from: this.instanceId, tags: [...tags] });
+    const stored = await this.options.cache.invalidate(tags);
+    return { ...(await this.broadcast({ id: randomUUID(), from: this.instanceId, tags: [...tags] })), stored };
   }
 
   /**
@@ -237,6 +243,11 @@ export class InvalidationChannel {
     if (!wait || typeof from !== 'string') return;
     wait.from.add(from);
     if (wait.from.size >= wait.needed) wait.done();
+  }
+
+  /** Whether this instance hears the others now (its subscription is in place). */
+  get isSubscribed(): boolean {
+    return this.started && this.options.cache.isL1Trusted;
   }
 
   async stop(): Promise<void> {

@@ -399,14 +399,14 @@ export class TwoTierCache {
   }
 
   /**
-   * Drops `tags` here and in Redis. Resolves once Redis has deleted them, or has been marked
-   * as owing them (then L2 is not read again until the deletion goes through).
+   * Drops `tags` here and in Redis. Resolves true once Redis has them, false when it could not
+   * be reached: then this instance owes them, and reads no L2 until it has delivered them.
    */
-  async invalidate(tags: readonly string[]): Promise<void> {
+  async invalidate(tags: readonly string[]): Promise<boolean> {
     this.dropLocal(tags);
-    if (!this.store) return;
+    if (!this.store) return true;
     for (const tag of tags) this.pending.add(tag);
-    await this.flushPending(true);
+    return this.flushPending(true);
   }
 
   /** Drops `tags` from L1 only: what another instance's invalidation asks of this one. */

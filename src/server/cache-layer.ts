@@ -191,7 +191,7 @@ export async function createCacheLayer(options: {
     purge,
     apply,
     // Without Redis this instance is the only one, and always hears itself.
-    canPublish: () => !channel || cache.isL1Trusted,
+    canPublish: () => !channel || channel.isSubscribed,
     cachedFieldsOf,
     async close() {
       await cache.settled();
@@ -213,7 +213,7 @@ function isSessionTag(tag: string): boolean {
  */
 function outcomeOf(results: readonly InvalidationResult[]): InvalidationOutcome {
   if (results.length === 0) return { status: 'acknowledged', receivers: 0, acknowledged: 0 };
-  const complete = results.every((result) => result.receivers > 0 && result.acknowledged >= result.receivers);
+  const complete = results.every((result) => result.receivers > 0 && result.acknowledged >= result.receivers && result.stored !== false);
   const worst = results.reduce((a, b) => (b.acknowledged - b.receivers < a.acknowledged - a.receivers || b.receivers === 0 ? b : a));
   return { status: complete ? 'acknowledged' : 'deferred', receivers: worst.receivers, acknowledged: worst.acknowledged };
 }

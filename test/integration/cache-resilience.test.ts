@@ -256,7 +256,7 @@ describe('an instance that may have missed invalidations', () => {
     await redis.publish(`${prefix}:invalidate`, JSON.stringify({ id: 'skew-1', from: 'writer', tags: [], abandoned: [channel.instanceId] }));
     // A marker after both: once it has been handled, so have they.
     const marker = channel.invalidate(['Marker:1']);
-    expect(await marker).toEqual({ receivers: 1, acknowledged: 1 });
+    expect(await marker).toEqual({ receivers: 1, acknowledged: 1, stored: true });
     expect(cache.peek(cache.keys.entity('Product', 5))?.value).toBe(1);
   });
 
@@ -268,7 +268,7 @@ describe('an instance that may have missed invalidations', () => {
     mute.on('message', (_channel: string, payload: string) => notices.push(JSON.parse(payload)));
     await mute.subscribe(`${prefix}:invalidate`);
     const result = await channel.invalidate(['Product:6']);
-    expect(result).toEqual({ receivers: 2, acknowledged: 1 });
+    expect(result).toEqual({ receivers: 2, acknowledged: 1, stored: true });
     await until(() => notices.length === 2);
     expect(notices[1]).toMatchObject({ tags: [], abandoned: [channel.instanceId] });
     await mute.unsubscribe();
@@ -287,7 +287,7 @@ describe('an instance that may have missed invalidations', () => {
     await until(() => cache.isL1Trusted);
     expect(cache.l1.size).toBe(0);
     // And it hears invalidations again.
-    expect(await channel.invalidate(['Product:5'])).toEqual({ receivers: 1, acknowledged: 1 });
+    expect(await channel.invalidate(['Product:5'])).toEqual({ receivers: 1, acknowledged: 1, stored: true });
   });
 });
 
@@ -502,7 +502,7 @@ describe('a Redis that stalls', () => {
       await channel.start();
       await until(() => publisher.status === 'ready');
       proxy.stall();
-      expect(await channel.invalidate(['Product:1'])).toEqual({ receivers: 0, acknowledged: 0 });
+      expect(await channel.invalidate(['Product:1'])).toEqual({ receivers: 0, acknowledged: 0, stored: false });
       expect(events).toContain('publish-failed');
     } finally {
       proxy.resume();
@@ -566,5 +566,27 @@ describe('a Redis that evicts or forgets', () => {
     await until(() => reader.store!.client.status === 'ready');
     const key = reader.keys.field('Query.products', undefined, 'q7');
     expect((await reader.lookup('Query.products', [key], ['Product:list'])).entries[0]).toBeUndefined();
+  });
+});
+
+describe('a write whose message goes out but whose versions do not move', () => {
+  it('says so, so the write is not taken as done everywhere', async () => {
+    const proxy = await startTcpProxy({ host: new URL(TEST_REDIS_URL).hostname, port: Number(new URL(TEST_REDIS_URL).port || 6379) });
+    // The cache's own connection goes through the proxy; the channel publishes directly.
+    const cacheClient = createCacheClient({ url: proxy.url });
+    clients.push(cacheClient);
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const cache = new TwoTierCache({ keys: new KeySpace(prefix, 0), redis: cacheClient, redisTimeoutMs: 100 });
+    const channel = new InvalidationChannel({ cache, publisher: redis, subscriber: createSubscriberClient({ url: TEST_REDIS_URL }), prefix });
+    try {
+      await channel.start();
+      await until(() => cacheClient.status === 'ready');
+      proxy.stall();
+      expect(await channel.invalidate(['Product:1'])).toEqual({ receivers: 1, acknowledged: 1, stored: false });
+    } finally {
+      proxy.resume();
+      await channel.stop();
+      await proxy.close();
+    }
   });
 });

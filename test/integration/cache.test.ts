@@ -151,8 +151,8 @@ describe('invalidation across instances', () => {
 
   it('a write waits until every instance that received the invalidation acknowledged it', async () => {
     // Two instances subscribe under this prefix: PUBLISH reaches both, and both answer.
-    expect(await a.app.cacheLayer.invalidate(['Nothing:1'])).toEqual({ receivers: 2, acknowledged: 2 });
-    expect(await b.app.cacheLayer.invalidate(['Nothing:2'])).toEqual({ receivers: 2, acknowledged: 2 });
+    expect(await a.app.cacheLayer.invalidate(['Nothing:1'])).toEqual({ receivers: 2, acknowledged: 2, stored: true });
+    expect(await b.app.cacheLayer.invalidate(['Nothing:2'])).toEqual({ receivers: 2, acknowledged: 2, stored: true });
   });
 
   it('the writer counts its own receipt itself: one acknowledgement crosses Redis per other instance, one drop per instance', async () => {
@@ -172,7 +172,7 @@ describe('invalidation across instances', () => {
           return dropLocal(tags);
         };
       }
-      expect(await a.app.cacheLayer.invalidate(['Nothing:3'])).toEqual({ receivers: 2, acknowledged: 2 });
+      expect(await a.app.cacheLayer.invalidate(['Nothing:3'])).toEqual({ receivers: 2, acknowledged: 2, stored: true });
       // Every acknowledgement was published before the invalidation resolved; a marker published
       // after it reaches the listener after them all (Redis delivers in the order it publishes).
       await publisher.publish(ackChannel, 'marker');
