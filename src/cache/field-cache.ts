@@ -14,7 +14,9 @@ import {
   isObjectType,
   isScalarType,
   type GraphQLArgument,
+  type GraphQLFieldConfig,
   type GraphQLFieldResolver,
+  type GraphQLInputType,
   type GraphQLObjectType,
   type GraphQLOutputType,
   type GraphQLSchema,
@@ -22,7 +24,7 @@ import {
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { cacheDebug } from './cache-debug';
 import { canonicalArgs } from './canonical-args';
-import { hashArgs } from './keys';
+import { hashArgs, listTag, relationTag } from './keys';
 import { touchTags } from './request-scope';
 import { denormalize, normalize, NotCacheableError } from './normalize';
 import { expandTag, type CachePolicy, type PolicyMap } from './policy';
@@ -133,12 +135,12 @@ interface WrappedField {
  */
 export function upFrontTags(field: WrappedField, parentId: string | number | undefined, args: Record<string, unknown>): string[] {
   const tags: string[] = [];
-  if (!field.isRoot && parentId !== undefined) tags.push(`${field.parentType}:${parentId}:${field.fieldName}`);
+  if (!field.isRoot && parentId !== undefined) tags.push(relationTag(field.parentType, parentId, field.fieldName));
   if (field.isRoot && field.listType) {
-    tags.push(`${field.listType.name}:list`);
+    tags.push(listTag(field.listType.name));
     for (const { path, typeName } of field.idArgs) {
       const value = path.reduce<unknown>((node, key) => (node == null ? undefined : (node as Record<string, unknown>)[key]), args);
-      if (value != null) tags.push(`${typeName}:${String(value)}:${field.fieldName}`);
+      if (value != null) tags.push(relationTag(typeName, String(value), field.fieldName));
     }
   }
   for (const template of field.policy.tags) {
@@ -286,30 +288,71 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
   };
 }
 
+/** What the wrapper needs to know of a `@cached` field; undefined for a field without policy. */
+function wrappedField(
+  schema: GraphQLSchema,
+  policies: PolicyMap,
+  typeName: string,
+  fieldName: string,
+  config: Pick<GraphQLFieldConfig<unknown, unknown>, 'type' | 'args'>,
+): WrappedField | undefined {
+  const coordinate = `${typeName}.${fieldName}`;
+  const policy = policies.fields.get(coordinate);
+  if (!policy) return undefined;
+  if (typeName === schema.getMutationType()?.name || typeName === schema.getSubscriptionType()?.name) {
+    throw new Error(`@cached on ${coordinate}: only query fields can be cached.`);
+  }
+  const args = Object.entries(config.args ?? {}).map(([name, arg]) => ({ name, type: arg.type }));
+  return {
+    coordinate,
+    policy,
+    isRoot: typeName === schema.getQueryType()?.name,
+    parentType: typeName,
+    fieldName,
+    returnType: config.type,
+    listType: listItemType(config.type),
+    args,
+    idArgs: idArgumentPaths(args),
+  };
+}
+
 /** Returns the schema with every `@cached` field's resolver wrapped; other fields untouched. */
 export function applyFieldCache(schema: GraphQLSchema, options: FieldCacheOptions): GraphQLSchema {
-  const roots = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name, schema.getSubscriptionType()?.name]);
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
-      const coordinate = `${typeName}.${fieldName}`;
-      const policy = options.policies.fields.get(coordinate);
-      if (!policy) return fieldConfig;
-      if (typeName === schema.getMutationType()?.name || typeName === schema.getSubscriptionType()?.name) {
-        throw new Error(`@cached on ${coordinate}: only query fields can be cached.`);
-      }
-      const field: WrappedField = {
-        coordinate,
-        policy,
-        isRoot: roots.has(typeName),
-        parentType: typeName,
-        fieldName,
-        returnType: fieldConfig.type,
-        listType: listItemType(fieldConfig.type),
-        args: Object.entries(fieldConfig.args ?? {}).map(([name, arg]) => ({ name, type: arg.type })),
-        idArgs: [],
-      };
-      field.idArgs = idArgumentPaths(field.args);
-      return { ...fieldConfig, resolve: wrap(field, fieldConfig.resolve ?? defaultFieldResolver, options) };
+      const field = wrappedField(schema, options.policies, typeName, fieldName, fieldConfig);
+      return field ? { ...fieldConfig, resolve: wrap(field, fieldConfig.resolve ?? defaultFieldResolver, options) } : fieldConfig;
     },
   });
+}
+
+/** Any value of an input type, for `tagShapesRead`: every scalar a wildcard. */
+function wildcard(type: GraphQLInputType): unknown {
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) return [wildcard(nullable.ofType)];
+  if (isInputObjectType(nullable)) return Object.fromEntries(Object.entries(nullable.getFields()).map(([name, f]) => [name, wildcard(f.type)]));
+  return '*';
+}
+
+/**
+ * The shapes of the tags cached fields are filed under (`*` for any value): their automatic
+ * tags and their directive's templates, with every argument and parent id given. What writes
+ * invalidate is checked against these at start (see modules/tag-coverage.ts).
+ */
+export function tagShapesRead(schema: GraphQLSchema, policies: PolicyMap): { automatic: string[]; templates: string[] } {
+  const automatic = new Set<string>();
+  const templates = new Set<string>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const [name, config] of Object.entries(type.getFields())) {
+      const field = wrappedField(schema, policies, type.name, name, { type: config.type, args: Object.fromEntries(config.args.map((a) => [a.name, a])) });
+      if (!field) continue;
+      const args = Object.fromEntries(field.args.map((arg) => [arg.name, wildcard(arg.type)]));
+      const parentId = field.isRoot ? undefined : '*';
+      const fromTemplates = field.policy.tags.map((template) => expandTag(template, parentId, args)).filter((tag): tag is string => tag !== null);
+      for (const tag of fromTemplates) templates.add(tag);
+      for (const tag of upFrontTags(field, parentId, args)) if (!fromTemplates.includes(tag)) automatic.add(tag);
+    }
+  }
+  return { automatic: [...automatic], templates: [...templates] };
 }

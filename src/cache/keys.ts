@@ -70,7 +70,25 @@ export function hashArgs(args: Record<string, unknown>): string {
   return createHash('sha1').update(stableStringify(args)).digest('hex').slice(0, 16);
 }
 
+/**
+ * An id as tags spell it: one spelling per row, so `"042"` and `42` name the same entity and
+ * a write reaches what either built. Non-numeric ids (a session's hash) are kept as they are.
+ */
+export function canonicalId(id: string | number): string {
+  return typeof id === 'string' && /^\d+$/.test(id) ? id.replace(/^0+(?=\d)/, '') : String(id);
+}
+
 /** The tag of one entity, e.g. `Product:42`. */
 export function entityTag(type: string, id: string | number): string {
-  return `${type}:${id}`;
+  return `${type}:${canonicalId(id)}`;
+}
+
+/** The tag of one entity's relation or field, e.g. `Product:42:reviews`. */
+export function relationTag(type: string, id: string | number, field: string): string {
+  return `${entityTag(type, id)}:${field}`;
+}
+
+/** The tag of every root list of a type, e.g. `Product:list`: a new row may belong to any. */
+export function listTag(type: string): string {
+  return `${type}:list`;
 }

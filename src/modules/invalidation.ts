@@ -5,7 +5,7 @@
  * API's own domain events, for rows the database's triggers record (writes made outside the
  * API), and for an operator's `invalidateCache`.
  */
-import { entityTag } from '../cache/keys';
+import { entityTag, listTag, relationTag } from '../cache/keys';
 import type { DomainEvent } from '../events/domain-events';
 import type { InvalidationPlan, OutboxRow } from '../events/outbox';
 import { SESSION_TYPE, userSessionsTag } from '../session/session-cache';
@@ -26,17 +26,17 @@ const LISTS_SHAPED_BY: Record<string, readonly string[]> = {
 export function tagsForEvent(event: DomainEvent): string[] {
   switch (event.type) {
     case 'ProductCreated':
-      return ['Product:list', `Category:${event.categoryId}:products`];
+      return [listTag('Product'), relationTag('Category', event.categoryId, 'products')];
     case 'ProductUpdated': {
-      const tags = [`Product:${event.productId}`, ...event.fields.flatMap((field) => LISTS_SHAPED_BY[field] ?? [])];
-      for (const categoryId of event.categoryIds) tags.push(`Category:${categoryId}:products`);
+      const tags = [entityTag('Product', event.productId), ...event.fields.flatMap((field) => LISTS_SHAPED_BY[field] ?? [])];
+      for (const categoryId of event.categoryIds) tags.push(relationTag('Category', categoryId, 'products'));
       return [...new Set(tags)];
     }
     case 'ReviewAdded':
       // The author's first review makes them visible to everyone through `node` (see loaders).
-      return [`Product:${event.productId}:reviews`, `User:${event.authorId}:reviews`];
+      return [relationTag('Product', event.productId, 'reviews'), relationTag('User', event.authorId, 'reviews')];
     case 'OrderPlaced':
-      return [`User:${event.userId}:orders`];
+      return [relationTag('User', event.userId, 'orders')];
     case 'SessionEnded':
       return [entityTag(SESSION_TYPE, event.sessionId)];
   }
@@ -89,40 +89,48 @@ const TAGS_OF_ROW: Record<string, (old: Row | null, next: Row | null) => string[
       return tagsForEvent({ type: 'ProductUpdated', productId: Number(next.id), fields, categoryIds });
     }
     const row = (old ?? next)!;
-    const tags = ['Product:list', `Product:${row.id}`, `Category:${row.category_id}:products`];
-    return old ? [...tags, `Product:${row.id}:reviews`] : tags;
+    const id = String(row.id);
+    const tags = [listTag('Product'), entityTag('Product', id), relationTag('Category', String(row.category_id), 'products')];
+    return old ? [...tags, relationTag('Product', id, 'reviews')] : tags;
   },
   category(old, next) {
     const ids = valuesOf('id', old, next);
     // `categories` lists them by name: a new, renamed or removed category reorders it.
     const listed = !old || !next || old.name !== next.name;
-    return [...ids.map((id) => `Category:${id}`), ...(old && !next ? ids.map((id) => `Category:${id}:products`) : []), ...(listed ? ['Category:list'] : [])];
+    return [
+      ...ids.map((id) => entityTag('Category', id)),
+      ...(old && !next ? ids.map((id) => relationTag('Category', id, 'products')) : []),
+      ...(listed ? [listTag('Category')] : []),
+    ];
   },
   review: (old, next) => [
-    ...valuesOf('id', old, next).map((id) => `Review:${id}`),
+    ...valuesOf('id', old, next).map((id) => entityTag('Review', id)),
     // Counts, means and the newest-first pages of the product(s) it belongs to.
-    ...valuesOf('product_id', old, next).map((id) => `Product:${id}:reviews`),
-    ...valuesOf('author_id', old, next).map((id) => `User:${id}:reviews`),
+    ...valuesOf('product_id', old, next).map((id) => relationTag('Product', id, 'reviews')),
+    ...valuesOf('author_id', old, next).map((id) => relationTag('User', id, 'reviews')),
   ],
   customer_order: (old, next) => [
-    ...valuesOf('id', old, next).map((id) => `Order:${id}`),
-    ...valuesOf('user_id', old, next).map((id) => `User:${id}:orders`),
-    ...(old && !next ? [`Order:${old.id}:items`] : []),
+    ...valuesOf('id', old, next).map((id) => entityTag('Order', id)),
+    ...valuesOf('user_id', old, next).map((id) => relationTag('User', id, 'orders')),
+    ...(old && !next ? [relationTag('Order', String(old.id), 'items')] : []),
   ],
-  order_item: (old, next) => valuesOf('order_id', old, next).map((id) => `Order:${id}:items`),
+  order_item: (old, next) => valuesOf('order_id', old, next).map((id) => relationTag('Order', id, 'items')),
   app_user(old, next) {
     const ids = valuesOf('id', old, next);
     const changed = old && next ? changedColumns(old, next) : undefined;
-    const tags = ids.map((id) => `User:${id}`);
-    if (!changed || changed.includes('email')) tags.push(...ids.map((id) => `User:${id}:email`));
+    const tags = ids.map((id) => entityTag('User', id));
+    if (!changed || changed.includes('email')) tags.push(...ids.map((id) => relationTag('User', id, 'email')));
     // A cached session holds its user's role.
     if (!changed || changed.includes('role')) tags.push(...ids.map(userSessionsTag));
-    if (old && !next) tags.push(...ids.flatMap((id) => [`User:${id}:reviews`, `User:${id}:orders`]));
+    if (old && !next) tags.push(...ids.flatMap((id) => [relationTag('User', id, 'reviews'), relationTag('User', id, 'orders')]));
     return tags;
   },
   // A session deleted or cut short by hand must stop being accepted; a new one is not cached yet.
   session: (old) => (old ? [entityTag(SESSION_TYPE, String(old.id))] : []),
 };
+
+/** The tables whose row changes the triggers record and this module turns into tags. */
+export const TRACKED_TABLES = Object.keys(TAGS_OF_ROW);
 
 /**
  * What a row change recorded by the triggers makes stale. A TRUNCATE, or a table this module
@@ -164,7 +172,7 @@ export function invalidationForOutboxRow(row: Pick<OutboxRow, 'type' | 'payload'
  * or the type.
  */
 export function tagsForEntity(type: string, id: string | number, cachedFields: readonly string[]): string[] {
-  const tags = [entityTag(type, id), ...cachedFields.map((field) => `${type}:${id}:${field}`)];
+  const tags = [entityTag(type, id), ...cachedFields.map((field) => relationTag(type, id, field))];
   if (type === 'User') tags.push(userSessionsTag(id));
   return tags;
 }

@@ -10,6 +10,7 @@ import type DataLoader from 'dataloader';
 import type { Orm } from '../db/orm';
 import { createEntityCodec, type EntityCodec, type RowCodec } from '../db/entity-codec';
 import { intArray } from '../db/int-array';
+import { relationTag } from '../cache/keys';
 import type { PolicyMap } from '../cache/policy';
 import type { TwoTierCache } from '../cache/two-tier-cache';
 import { createByForeignKeyLoader, createByKeyLoader } from '../loaders/by-key';
@@ -165,7 +166,7 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
         fetch: (ids) => findReviewStats(em, ids),
         keyOf: (stats) => stats.productId,
         codec: plainCodec<ReviewStats>(),
-        tagsOf: (id) => [`Product:${id}:reviews`],
+        tagsOf: reviewStatsTags,
         // A product without reviews has no row; "no reviews" is as cacheable as any answer.
         missing: (id) => ({ productId: id, reviewCount: 0, averageRating: null }),
       }),
@@ -176,7 +177,7 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
         fetch: async (ids) => (await findReviewAuthors(em, ids)).map((userId) => ({ userId, hasReviews: true })),
         keyOf: (row) => row.userId,
         codec: plainCodec<Authorship>(),
-        tagsOf: (id) => [`User:${id}:reviews`],
+        tagsOf: authorshipTags,
         missing: (id) => ({ userId: id, hasReviews: false }),
       }),
       reviewPage: createPagePerParentLoader({
@@ -200,6 +201,19 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
 }
 
 export type Loaders = ReturnType<ReturnType<typeof createLoaderFactory>>;
+
+/** A product's review aggregates are filed under its reviews' tag. */
+function reviewStatsTags(productId: number | string): string[] {
+  return [relationTag('Product', productId, 'reviews')];
+}
+
+/** Whether a user has written a review (see `authorship`) is filed under their reviews' tag. */
+function authorshipTags(userId: number | string): string[] {
+  return [relationTag('User', userId, 'reviews')];
+}
+
+/** The shapes of the tags the loaders file entries under beyond each entity's own. */
+export const LOADER_TAG_SHAPES: readonly string[] = [...reviewStatsTags('*'), ...authorshipTags('*')];
 
 /** The request's loader for an entity type, for rebuilding cached references. */
 export function loadEntity(loaders: Loaders, typeName: string, id: string | number): Promise<unknown> {

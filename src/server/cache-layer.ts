@@ -12,6 +12,7 @@ import { applyFieldCache, type FieldCacheRequest } from '../cache/field-cache';
 import { InvalidationChannel, type InvalidationResult } from '../cache/invalidation-channel';
 import { KeySpace } from '../cache/keys';
 import { readPolicyMap, type PolicyMap } from '../cache/policy';
+import { assertTagCoverage } from '../modules/tag-coverage';
 import { TwoTierCache } from '../cache/two-tier-cache';
 import type { InvalidationOutcome, InvalidationPlan } from '../events/outbox';
 import { ENTITY_TYPES } from '../modules/loaders';
@@ -68,6 +69,7 @@ export async function createCacheLayer(options: {
 }): Promise<CacheLayer> {
   const { config, logger, metrics } = options;
   const policies = readPolicyMap(options.schema, { defaultTtl: config.cacheDefaultTtlSeconds });
+  assertTagCoverage(options.schema, policies);
   const cachedFieldsOf = (typeName: string) =>
     [...policies.fields.keys()].filter((coordinate) => coordinate.startsWith(`${typeName}.`)).map((coordinate) => coordinate.slice(typeName.length + 1));
   if (!config.cacheEnabled) {

@@ -15,7 +15,7 @@
  * changes roles one day.
  */
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { entityTag } from '../cache/keys';
+import { entityTag, relationTag } from '../cache/keys';
 import type { TwoTierCache } from '../cache/two-tier-cache';
 import { hashToken, readSession, type LiveSession, type SessionUser } from './sessions';
 
@@ -31,7 +31,7 @@ export const SESSION_TYPE = 'Session';
 
 /** The tag of every cached session of a user: they hold the user's role. */
 export function userSessionsTag(userId: number | string): string {
-  return `User:${userId}:sessions`;
+  return relationTag('User', userId, 'sessions');
 }
 
 export type SessionResolver = (em: SqlEntityManager, token: string) => Promise<SessionUser | null>;

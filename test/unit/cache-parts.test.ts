@@ -1,6 +1,6 @@
 import { buildSchema } from 'graphql';
 import { CircuitBreaker } from '../../src/cache/circuit-breaker';
-import { hashArgs, KeySpace, stableStringify } from '../../src/cache/keys';
+import { entityTag, hashArgs, KeySpace, listTag, relationTag, stableStringify } from '../../src/cache/keys';
 import { L1Cache } from '../../src/cache/l1';
 import { CachePolicyError, expandTag, readPolicyMap } from '../../src/cache/policy';
 
@@ -21,6 +21,13 @@ describe('keys', () => {
       expect(space.tagVersion('Product:42')).toBe('sf:tv:Product:42');
       expect(space.generationKey).toBe('sf:gen');
     }
+  });
+
+  it('tags spell each id one way', () => {
+    expect(entityTag('Product', '042')).toBe('Product:42');
+    expect(relationTag('Category', '01', 'products')).toBe(relationTag('Category', 1, 'products'));
+    expect(entityTag('Session', 'ab01')).toBe('Session:ab01');
+    expect(listTag('Product')).toBe('Product:list');
   });
 
   it('hash arguments independently of their order', () => {
