@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
@@ -46,11 +46,6 @@ export interface AppOptions {
   database: Database;
   events: EventBus;
   logger: Logger;
-  /**
-   * Extra Apollo plugins, default none. For comparisons only (the benchmark serves the same
-   * schema with a peer's whole-response cache through this); the product needs none.
-   */
-  apolloPlugins?: ApolloServerPlugin<Context>[];
   /**
    * Called with the tags of every invalidation this instance's writes cause (see
    * `createCacheLayer`); default: POST them to `CACHE_PURGE_WEBHOOK_URL` when it is set.
@@ -132,10 +127,6 @@ export async function createApp(options: AppOptions): Promise<App> {
       http: { sharedMaxAgeSeconds: config.httpSharedMaxAgeSeconds },
       hasCredentials: (headers) => Boolean(headers.authorization) || String(headers.cookie ?? '').includes(`${SESSION_COOKIE}=`),
     });
-  const extraPlugins = options.apolloPlugins ?? [];
-  // The cache-control hint comes from the policy map, once per operation (see response-cache);
-  // Apollo's default plugin would add a hook to every field for the same answer.
-  const peerSetsCacheControl = extraPlugins.some((p) => (p as { __internal_plugin_id__?: string }).__internal_plugin_id__ === 'CacheControl');
 
   const apollo = new ApolloServer<Context>({
     schema: cacheLayer.schema,
@@ -156,9 +147,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       // Sandbox shows each response's cache summary; production responses carry none.
       ...(production ? [] : [requestStatsPlugin()]),
       graphqlOverHttpPlugin<Context>(),
-      ...(peerSetsCacheControl ? [] : [ApolloServerPluginCacheControlDisabled()]),
+      // HTTP caching headers come from the policy map, once per operation (see response-cache);
+      // Apollo's cache-control plugin would add a hook to every field for a hint never used.
+      ApolloServerPluginCacheControlDisabled(),
       ...(responseCache ? [responseCache.plugin<Context>((context) => context.viewer?.userId), cacheDebugPlugin<Context>()] : []),
-      ...extraPlugins,
     ],
   });
   await apollo.start();
