@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import {
   getNamedType,
@@ -186,21 +187,41 @@ export function createResponseCache(options: ResponseCacheOptions) {
     return share;
   };
 
+  /**
+   * The policy of an anonymous request the stored bytes may answer, or undefined: one with
+   * credentials, asking for the debugger or for another media type, or not cacheable publicly.
+   */
+  const anonymousPolicy = (body: RequestShape | undefined, headers: IncomingHttpHeaders): DocumentPolicy | undefined => {
+    if (
+      typeof body?.query !== 'string' ||
+      hasCredentials(headers) ||
+      headers[CACHE_DEBUG_HEADER] ||
+      // Stored answers go out as application/json; other types are Apollo's to give.
+      responseType(headers.accept) !== JSON_TYPE
+    ) {
+      return undefined;
+    }
+    const policy = policyFor(body.query, typeof body.operationName === 'string' ? body.operationName : undefined);
+    return policy.cacheable && !policy.private ? policy : undefined;
+  };
+
+  /**
+   * The stored answer to an anonymous POST, if this instance's L1 holds it: no Redis, nothing
+   * awaited, so it can be given before Express sees the request (see server/front-door.ts).
+   */
+  const storedInL1 = (body: unknown, headers: IncomingHttpHeaders): string | undefined => {
+    const shape = body as RequestShape | undefined;
+    const policy = anonymousPolicy(shape, headers);
+    if (!policy) return undefined;
+    const value = cache.hitInL1('response', keyFor(policy, shape!.variables, undefined))?.value;
+    return typeof value === 'string' ? value : undefined;
+  };
+
   /** Express: answers anonymous requests for cached public responses with the stored bytes. */
   const fastPath: RequestHandler = async (req, res, next) => {
     const body = requestShapeOf(req);
-    if (
-      !body ||
-      typeof body.query !== 'string' ||
-      hasCredentials(req.headers) ||
-      req.headers[CACHE_DEBUG_HEADER] ||
-      // Stored answers go out as application/json; other types are Apollo's to give.
-      responseType(req.headers.accept) !== JSON_TYPE
-    ) {
-      return next();
-    }
-    const policy = policyFor(body.query, typeof body.operationName === 'string' ? body.operationName : undefined);
-    if (!policy.cacheable || policy.private) return next();
+    const policy = anonymousPolicy(body, req.headers);
+    if (!body || !policy) return next();
     try {
       const key = keyFor(policy, body.variables, undefined);
       const { entries, token } = await cache.lookup('response', [key], [ANY_TAG]);
@@ -314,7 +335,7 @@ export function createResponseCache(options: ResponseCacheOptions) {
     },
   });
 
-  return { fastPath, plugin, policyFor };
+  return { fastPath, storedInL1, plugin, policyFor };
 }
 
 /**

@@ -297,6 +297,19 @@ export class TwoTierCache {
     return (this.localVersions.get(ANY_TAG) ?? 0) === since.invalidations || tags.every((tag) => (this.localVersions.get(tag) ?? 0) <= since.invalidations);
   }
 
+  /**
+   * A fresh L1 entry for `key`, counted as a lookup of `source` when found: a lookup that will
+   * not go to Redis, for callers that answer hits before anything else (see front-door).
+   */
+  hitInL1(source: string, key: string, now = Date.now()): CacheEntry | undefined {
+    const entry = this.peek(key, now);
+    if (entry) {
+      this.observer.lookup(source, 'l1', 'hit');
+      this.observer.lookedUp?.(source, 0, 'not_needed');
+    }
+    return entry;
+  }
+
   /** A fresh L1 entry for `key`, without counting or asking Redis. */
   peek(key: string, now = Date.now()): CacheEntry | undefined {
     if (!this.l1Trusted) return undefined;

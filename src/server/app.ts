@@ -28,6 +28,7 @@ import { graphqlOverHttpPlugin } from './graphql-over-http-plugin';
 import { currentRequestScope, newRequestScope, withRequestScope } from '../cache/request-scope';
 import { createCacheLayer, type CacheLayer } from './cache-layer';
 import { createPurgeWebhook } from './purge-webhook';
+import { frontDoor } from './front-door';
 import { EventOutbox } from '../events/outbox';
 import { OutboxRelay } from '../events/outbox-relay';
 import { invalidationForOutboxRow, tagsForEvent } from '../modules/invalidation';
@@ -73,7 +74,6 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { config, database, events, logger } = options;
   const production = config.nodeEnv === 'production';
   const app = express();
-  const httpServer = http.createServer(app);
   let shuttingDown = false;
 
   const metrics = createMetrics();
@@ -127,6 +127,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       http: { sharedMaxAgeSeconds: config.httpSharedMaxAgeSeconds },
       hasCredentials: (headers) => Boolean(headers.authorization) || String(headers.cookie ?? '').includes(`${SESSION_COOKIE}=`),
     });
+  const httpServer = http.createServer(
+    responseCache ? frontDoor({ path: '/graphql', next: app, storedInL1: responseCache.storedInL1 }) : app,
+  );
 
   const apollo = new ApolloServer<Context>({
     schema: cacheLayer.schema,

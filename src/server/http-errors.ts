@@ -4,9 +4,16 @@
  */
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 
-export function sendRequestError(res: Response, status: number, message: string): void {
-  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }));
+/** The body of a request error, in the GraphQL over HTTP error shape. */
+export function requestErrorBody(message: string): string {
+  return JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
 }
+
+export function sendRequestError(res: Response, status: number, message: string): void {
+  res.status(status).type('application/json').send(requestErrorBody(message));
+}
+
+export const INVALID_JSON_MESSAGE = 'The request body is not valid JSON. Send {"query": "...", "variables": {...}}.';
 
 const JSON_TYPES = ['application/json', 'application/graphql-response+json'];
 
@@ -21,7 +28,7 @@ export const requireJsonBody: RequestHandler = (req, res, next) => {
 
 export const bodyParseErrorHandler: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, next) => {
   if (error.type === 'entity.parse.failed') {
-    sendRequestError(res, 400, 'The request body is not valid JSON. Send {"query": "...", "variables": {...}}.');
+    sendRequestError(res, 400, INVALID_JSON_MESSAGE);
     return;
   }
   if (error.type === 'entity.too.large') {

@@ -1,0 +1,64 @@
+/**
+ * The first thing a request meets, before Express: an anonymous POST of a small JSON body whose
+ * answer this instance holds in L1 is answered here with the stored bytes. Express's router,
+ * body parser and content-type checks cost about a fifth of a cached hit's time, and none of
+ * them changes such an answer. Everything else, and every miss, goes on to Express with its
+ * body already parsed (the JSON body parser then has nothing left to read and lets it through).
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { JSON_TYPE } from '../cache/http-caching';
+import { INVALID_JSON_MESSAGE, requestErrorBody } from './http-errors';
+import { assignRequestId } from './request-id';
+
+export interface FrontDoorOptions {
+  /** Where GraphQL is served, e.g. `/graphql`. */
+  path: string;
+  /** What handles everything this does not answer (the Express app). */
+  next: RequestListener;
+  /** The stored answer for a parsed body, if the L1 holds one (see response-cache). */
+  storedInL1: (body: unknown, headers: IncomingMessage['headers']) => string | undefined;
+  /** Default 64 KiB. Larger bodies are left to Express and its own limit, unread. */
+  maxBodyBytes?: number;
+}
+
+export function frontDoor(options: FrontDoorOptions): RequestListener {
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+  const { next } = options;
+  return (req, res) => {
+    const length = Number(req.headers['content-length']);
+    if (
+      req.method !== 'POST' ||
+      req.url !== options.path ||
+      // Browsers' requests take the CORS path, which must answer with its own headers.
+      req.headers.origin !== undefined ||
+      !req.headers['content-type']?.startsWith('application/json') ||
+      !(length > 0 && length <= maxBodyBytes)
+    ) {
+      next(req, res);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('error', () => res.destroy());
+    req.on('end', () => {
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        answer(req, res, 400, requestErrorBody(INVALID_JSON_MESSAGE));
+        return;
+      }
+      (req as IncomingMessage & { body?: unknown }).body = body;
+      const stored = options.storedInL1(body, req.headers);
+      if (stored === undefined) next(req, res);
+      else answer(req, res, 200, stored);
+    });
+  };
+}
+
+/** What Express's path would say in the same case: the request id, and that CORS varies. */
+function answer(req: IncomingMessage, res: ServerResponse, status: number, json: string): void {
+  assignRequestId(req, res);
+  res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(json), vary: 'Origin' });
+  res.end(json);
+}
