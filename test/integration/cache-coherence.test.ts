@@ -45,7 +45,8 @@ describe('a field computation under way', () => {
     type Query { names(search: String): [String!]! @cached(ttl: 60, tags: ["Item:list"]) }
   `;
 
-  it('is not joined by a request that comes after an invalidation of its tags', async () => {
+  /** A schema whose one cached field resolves when the test says; `run` executes `query`. */
+  async function cachedField(query: string) {
     const cache = await newCache();
     const work = controlled<string[]>();
     const base = makeExecutableSchema({ typeDefs, resolvers: { Query: { names: () => work.start() } } });
@@ -55,13 +56,18 @@ describe('a field computation under way', () => {
       requestOf: (context) => (context as { fieldCache: ReturnType<typeof createFieldCacheRequest> }).fieldCache,
       isEntity: () => false,
     });
-    const document = parse('{ names(search: "lamp") }');
+    const document = parse(query);
     const run = () =>
       execute({
         schema,
         document,
         contextValue: { fieldCache: createFieldCacheRequest(cache, undefined, () => Promise.resolve(null)) },
       }) as Promise<ExecutionResult>;
+    return { cache, work, run };
+  }
+
+  it('is not joined by a request that comes after an invalidation of its tags', async () => {
+    const { cache, work, run } = await cachedField('{ names(search: "lamp") }');
 
     const before = run();
     await until(() => work.calls.length === 1);
@@ -81,18 +87,7 @@ describe('a field computation under way', () => {
   });
 
   it('is still shared by concurrent requests when nothing changed', async () => {
-    const cache = await newCache();
-    const work = controlled<string[]>();
-    const base = makeExecutableSchema({ typeDefs, resolvers: { Query: { names: () => work.start() } } });
-    const schema = applyFieldCache(base, {
-      policies: readPolicyMap(base),
-      cache,
-      requestOf: (context) => (context as { fieldCache: ReturnType<typeof createFieldCacheRequest> }).fieldCache,
-      isEntity: () => false,
-    });
-    const document = parse('{ names(search: "desk") }');
-    const run = () =>
-      execute({ schema, document, contextValue: { fieldCache: createFieldCacheRequest(cache, undefined, () => Promise.resolve(null)) } }) as Promise<ExecutionResult>;
+    const { cache, work, run } = await cachedField('{ names(search: "desk") }');
     const first = run();
     await until(() => work.calls.length === 1);
     await cache.invalidate(['Other:list']);
