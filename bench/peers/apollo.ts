@@ -18,7 +18,7 @@ import { KeyvAdapter } from '@apollo/utils.keyvadapter';
 import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { serveBench } from '../child';
-import { createCatalog, PEER_TTL_SECONDS, requestContext, resolvers, typeDefs, type PeerContext } from './catalog';
+import { createCatalog, PEER_TTL_SECONDS, peerCounters, requestContext, resolvers, typeDefs, type PeerContext } from './catalog';
 import { peerSettings } from './settings';
 
 serveBench(async () => {
@@ -95,18 +95,7 @@ serveBench(async () => {
   };
   return {
     url,
-    counters: () => ({
-      sqlStatements: catalog.statements,
-      redisRoundTrips: counts.redisRoundTrips,
-      cacheHits: counts.hits,
-      cacheMisses: counts.misses,
-      cacheStale: 0,
-      cacheL1Hits: 0,
-      cacheErrors: counts.errors,
-      l1Resets: 0,
-      requests: counts.handled,
-      inFlight: counts.inFlight,
-    }),
+    counters: () => peerCounters(catalog, counts, counts),
     settled,
     stop: async () => {
       await server.stop();

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import { Pool } from 'pg';
+import type { ServerCounters } from '../child';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
 
@@ -390,3 +391,26 @@ export const resolvers = {
     author: (row: ReviewRow, _: unknown, { loaders }: PeerContext) => loaders.user.load(row.authorId),
   },
 };
+
+/**
+ * A whole-response peer's counters as the driver reads them: its cache counts responses, and it
+ * has no L1, stale serves or L1 resets.
+ */
+export function peerCounters(
+  catalog: Catalog,
+  cache: { redisRoundTrips: number; hits: number; misses: number; errors: number },
+  requests: { handled: number; inFlight: number },
+): ServerCounters {
+  return {
+    sqlStatements: catalog.statements,
+    redisRoundTrips: cache.redisRoundTrips,
+    cacheHits: cache.hits,
+    cacheMisses: cache.misses,
+    cacheStale: 0,
+    cacheL1Hits: 0,
+    cacheErrors: cache.errors,
+    l1Resets: 0,
+    requests: requests.handled,
+    inFlight: requests.inFlight,
+  };
+}

@@ -18,7 +18,7 @@ import { useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cach
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import Redis from 'ioredis';
 import { serveBench } from '../child';
-import { createCatalog, PEER_TTL_SECONDS, requestContext, resolvers, typeDefs, type PeerContext } from './catalog';
+import { createCatalog, PEER_TTL_SECONDS, peerCounters, requestContext, resolvers, typeDefs, type PeerContext } from './catalog';
 import { peerSettings } from './settings';
 
 serveBench(async () => {
@@ -95,18 +95,7 @@ serveBench(async () => {
   };
   return {
     url: `http://127.0.0.1:${port}${yoga.graphqlEndpoint}`,
-    counters: () => ({
-      sqlStatements: catalog.statements,
-      redisRoundTrips: counts.redisRoundTrips,
-      cacheHits: counts.hits,
-      cacheMisses: counts.misses,
-      cacheStale: 0,
-      cacheL1Hits: 0,
-      cacheErrors: counts.errors,
-      l1Resets: 0,
-      requests: requests.handled,
-      inFlight: requests.inFlight,
-    }),
+    counters: () => peerCounters(catalog, counts, requests),
     settled,
     stop: async () => {
       await new Promise<void>((resolve) => {
