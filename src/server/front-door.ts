@@ -10,6 +10,8 @@ import { JSON_TYPE } from '../cache/http-caching';
 import { INVALID_JSON_MESSAGE, requestErrorBody } from './http-errors';
 import { assignRequestId } from './request-id';
 
+const PLAIN_JSON = /^application\/json\s*(;\s*charset="?utf-8"?\s*)?$/i;
+
 export interface FrontDoorOptions {
   /** Where GraphQL is served, e.g. `/graphql`. */
   path: string;
@@ -31,7 +33,10 @@ export function frontDoor(options: FrontDoorOptions): RequestListener {
       req.url !== options.path ||
       // Browsers' requests take the CORS path, which must answer with its own headers.
       req.headers.origin !== undefined ||
-      !req.headers['content-type']?.startsWith('application/json') ||
+      // What Express's JSON parser would read as plain UTF-8 JSON, and nothing it would
+      // inflate or decode first.
+      !PLAIN_JSON.test(req.headers['content-type'] ?? '') ||
+      (req.headers['content-encoding'] ?? 'identity') !== 'identity' ||
       !(length > 0 && length <= maxBodyBytes)
     ) {
       next(req, res);

@@ -65,12 +65,21 @@ describe('the front door on its own', () => {
     const large = JSON.stringify({ query: 'cached', padding: 'x'.repeat(2000) });
     await post(large);
     await fetch(url.replace('/graphql', '/other'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    // Bodies Express would decode or inflate before parsing.
+    await post(JSON.stringify({ query: 'cached' }), { 'content-type': 'application/json; charset=latin1' });
+    await post(JSON.stringify({ query: 'cached' }), { 'content-encoding': 'gzip' });
+    const cached = JSON.stringify({ query: 'cached' }).length;
     expect(handedOn.map((h) => [h.method, h.body, h.rest.length])).toEqual([
       ['GET', undefined, 0],
-      ['POST', undefined, JSON.stringify({ query: 'cached' }).length],
+      ['POST', undefined, cached],
       ['POST', undefined, large.length],
       ['POST', undefined, 2],
+      ['POST', undefined, cached],
+      ['POST', undefined, cached],
     ]);
+    // UTF-8 spelt out is still plain JSON.
+    const spelt = await post(JSON.stringify({ query: 'cached' }), { 'content-type': 'application/json; charset=UTF-8' });
+    expect(await spelt.text()).toBe('{"data":{"cached":true}}');
   });
 
   it('answers a body that is not JSON as Express would', async () => {
