@@ -250,8 +250,10 @@ export function createResponseCache(options: ResponseCacheOptions) {
     }
   };
 
-  /** Apollo: serves hits for requests with credentials, and stores cacheable responses. */
-  /** `userIdOf`: the signed-in user a request's context names, for PRIVATE answers. */
+  /**
+   * Apollo: serves hits for requests with credentials, and stores cacheable responses.
+   * `userIdOf`: the signed-in user a request's context names, for PRIVATE answers.
+   */
   const plugin = <TContext extends object>(userIdOf: (context: TContext) => number | undefined): ApolloServerPlugin<TContext> => ({
     async requestDidStart({ request, contextValue }) {
       const isGet = request.http?.method === 'GET';
@@ -315,7 +317,8 @@ export function createResponseCache(options: ResponseCacheOptions) {
           const json = JSON.stringify({ data });
           if (isGet) {
             const answer = { credentialed, private: policy.private, remainingSeconds: policy.ttl, tags: scope?.tags ?? [] };
-            validated(etagOf(json), httpCacheHeaders(answer, etagOf(json), http));
+            const etag = etagOf(json);
+            validated(etag, httpCacheHeaders(answer, etag, http));
           }
           if (!token || !scope) return;
           const fill = {
