@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import {
   getNamedType,
@@ -40,7 +40,10 @@ import { stableStringify } from './keys';
 import type { CachePolicy, PolicyMap } from './policy';
 import { currentRequestScope } from './request-scope';
 import { ANY_TAG } from './redis-store';
-import type { CacheEntry, TwoTierCache } from './two-tier-cache';
+import type { CacheEntry, Lookup, TwoTierCache } from './two-tier-cache';
+
+/** Where `storedAnswer` leaves a missed lookup on the request, for the Express path. */
+const PRIOR_LOOKUP = Symbol('responseLookup');
 
 /** A request asking for `extensions.cacheDebug` (see cache-debug.ts) is always executed. */
 export const CACHE_DEBUG_HEADER = 'x-cache-debug';
@@ -206,15 +209,23 @@ export function createResponseCache(options: ResponseCacheOptions) {
   };
 
   /**
-   * The stored answer to an anonymous POST, if this instance's L1 holds it: no Redis, nothing
-   * awaited, so it can be given before Express sees the request (see server/front-door.ts).
+   * The stored answer to an anonymous POST (`body`, parsed), from L1 without awaiting anything
+   * when it is there, else from Redis: what can be given before Express sees the request (see
+   * server/front-door.ts). On a miss the lookup stays on `req`, so the Express path below does
+   * not repeat it.
    */
-  const storedInL1 = (body: unknown, headers: IncomingHttpHeaders): string | undefined => {
+  const storedAnswer = async (req: IncomingMessage, body: unknown): Promise<string | undefined> => {
     const shape = body as RequestShape | undefined;
-    const policy = anonymousPolicy(shape, headers);
+    const policy = anonymousPolicy(shape, req.headers);
     if (!policy) return undefined;
-    const value = cache.hitInL1('response', keyFor(policy, shape!.variables, undefined))?.value;
-    return typeof value === 'string' ? value : undefined;
+    const key = keyFor(policy, shape!.variables, undefined);
+    const inL1 = cache.hitInL1('response', key)?.value;
+    if (typeof inL1 === 'string') return inL1;
+    const lookup = await cache.lookup('response', [key], [ANY_TAG]);
+    const value = lookup.entries[0]?.value;
+    if (typeof value === 'string') return value;
+    (req as IncomingMessage & { [PRIOR_LOOKUP]?: { key: string; lookup: Lookup } })[PRIOR_LOOKUP] = { key, lookup };
+    return undefined;
   };
 
   /** Express: answers anonymous requests for cached public responses with the stored bytes. */
@@ -224,7 +235,8 @@ export function createResponseCache(options: ResponseCacheOptions) {
     if (!body || !policy) return next();
     try {
       const key = keyFor(policy, body.variables, undefined);
-      const { entries, token } = await cache.lookup('response', [key], [ANY_TAG]);
+      const prior = (req as Request & { [PRIOR_LOOKUP]?: { key: string; lookup: Lookup } })[PRIOR_LOOKUP];
+      const { entries, token } = prior?.key === key ? prior.lookup : await cache.lookup('response', [key], [ANY_TAG]);
       // A computation that finished while our lookup was on its way to Redis left its answer
       // in L1, or is still registered: either way, no second computation.
       const entry = entries[0] ?? cache.peek(key);
@@ -338,7 +350,7 @@ export function createResponseCache(options: ResponseCacheOptions) {
     },
   });
 
-  return { fastPath, storedInL1, plugin, policyFor };
+  return { fastPath, storedAnswer, plugin, policyFor };
 }
 
 /**

@@ -128,7 +128,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       hasCredentials: (headers) => Boolean(headers.authorization) || String(headers.cookie ?? '').includes(`${SESSION_COOKIE}=`),
     });
   const httpServer = http.createServer(
-    responseCache ? frontDoor({ path: '/graphql', next: app, storedInL1: responseCache.storedInL1 }) : app,
+    responseCache ? frontDoor({ path: '/graphql', next: app, storedAnswer: responseCache.storedAnswer }) : app,
   );
 
   const apollo = new ApolloServer<Context>({

@@ -1,9 +1,10 @@
 /**
  * The first thing a request meets, before Express: an anonymous POST of a small JSON body whose
- * answer this instance holds in L1 is answered here with the stored bytes. Express's router,
- * body parser and content-type checks cost about a fifth of a cached hit's time, and none of
- * them changes such an answer. Everything else, and every miss, goes on to Express with its
- * body already parsed (the JSON body parser then has nothing left to read and lets it through).
+ * answer is stored (in L1, or in Redis) is answered here with the stored bytes. Express's
+ * router, body parser and content-type checks cost about a fifth of a cached hit's time, and
+ * none of them changes such an answer. Everything else, and every miss, goes on to Express with
+ * its body already parsed (the JSON body parser then has nothing left to read and lets it
+ * through).
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { JSON_TYPE } from '../cache/http-caching';
@@ -17,8 +18,8 @@ export interface FrontDoorOptions {
   path: string;
   /** What handles everything this does not answer (the Express app). */
   next: RequestListener;
-  /** The stored answer for a parsed body, if the L1 holds one (see response-cache). */
-  storedInL1: (body: unknown, headers: IncomingMessage['headers']) => string | undefined;
+  /** The stored answer for a request and its parsed body, if there is one (see response-cache). */
+  storedAnswer: (req: IncomingMessage, body: unknown) => Promise<string | undefined>;
   /** Default 64 KiB. Larger bodies are left to Express and its own limit, unread. */
   maxBodyBytes?: number;
 }
@@ -54,9 +55,10 @@ export function frontDoor(options: FrontDoorOptions): RequestListener {
         return;
       }
       (req as IncomingMessage & { body?: unknown }).body = body;
-      const stored = options.storedInL1(body, req.headers);
-      if (stored === undefined) next(req, res);
-      else answer(req, res, 200, stored);
+      options.storedAnswer(req, body).then(
+        (stored) => (stored === undefined ? next(req, res) : answer(req, res, 200, stored)),
+        () => next(req, res),
+      );
     });
   };
 }

@@ -18,7 +18,7 @@ describe('the front door on its own', () => {
       frontDoor({
         path: '/graphql',
         maxBodyBytes: 1000,
-        storedInL1: (body) => ((body as { query?: string }).query === 'cached' ? '{"data":{"cached":true}}' : undefined),
+        storedAnswer: async (_req, body) => ((body as { query?: string }).query === 'cached' ? '{"data":{"cached":true}}' : undefined),
         next: (req, res) => {
           const done = (rest: string) => {
             handedOn.push({ method: req.method, body: (req as IncomingMessage & { body?: unknown }).body, rest });
@@ -106,5 +106,27 @@ describe('the front door in the app', () => {
     expect(second.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(second.headers.get('vary')).toBe('Origin');
     expect(app.app.cacheLayer.cache!.counters.hits - hitsBefore).toBe(1);
+  });
+
+  it('looks a cold page up once, though the front door and Express both could', async () => {
+    const responseLookups = async () => {
+      const text = await (await fetch(new URL('/metrics', app.url))).text();
+      return text
+        .split('\n')
+        .filter((line) => line.startsWith('storefront_cache_lookups_total{') && line.includes('source="response"'))
+        .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+    };
+    const before = await responseLookups();
+    const cold = await app.request(benchDocument('product-page'), { id: '13' });
+    expect(cold.body.data.product.id).toBe('13');
+    expect((await responseLookups()) - before).toBe(1);
+  });
+
+  it('answers from Redis on an instance whose L1 does not hold the page', async () => {
+    await app.request(benchDocument('product-page'), { id: '14' });
+    await app.app.cacheLayer.cache!.settled();
+    const other = await app.startInstance();
+    const sql = await other.countSql(() => other.request(benchDocument('product-page'), { id: '14' }));
+    expect(sql).toBe(0);
   });
 });
