@@ -24,6 +24,7 @@ import {
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { cacheDebug } from './cache-debug';
 import { canonicalArgs } from './canonical-args';
+import { InFlight } from './in-flight';
 import { hashArgs, listTag, relationTag } from './keys';
 import { touchTags } from './request-scope';
 import { denormalize, normalize, NotCacheableError } from './normalize';
@@ -166,17 +167,8 @@ function refreshEarly(freshUntil: number, ttlSeconds: number, now: number): bool
 
 function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknown>, options: FieldCacheOptions): GraphQLFieldResolver<unknown, unknown> {
   const { cache } = options;
-  // Computations under way in this process, by key: concurrent misses share one, as long as
-  // nothing it depends on was invalidated since it began (see `joinable`).
-  const inflight = new Map<string, { shared: Promise<unknown>; token: FillToken; checkTags: readonly string[] }>();
-  /**
-   * The computation under way for `key` that a caller may join: one that began before a write
-   * the caller's request came after would hand it the old value (and store it for everyone).
-   */
-  const joinable = (key: string) => {
-    const underWay = inflight.get(key);
-    return underWay && cache.isCurrent(underWay.token, { checkTags: underWay.checkTags }) ? underWay.shared : undefined;
-  };
+  // Computations under way in this process, by key: concurrent misses share one.
+  const inflight = new InFlight<string, unknown>(cache);
 
   /**
    * Runs the resolver once for `key`, stores its result, and lets concurrent callers share it.
@@ -217,13 +209,10 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     const shared = computation.then((result) => result.data);
     // A failed computation is the caller's error to report; waiters just compute their own.
     shared.catch(() => undefined);
-    inflight.set(key, { shared, token, checkTags });
-    // Registered until the result is in the cache, so no caller falls between the two.
-    const forget = () => {
-      if (inflight.get(key)?.shared === shared) inflight.delete(key);
-      void lock?.release();
-    };
-    computation.then(() => stored).then(forget, forget);
+    const done = computation.then(() => stored);
+    inflight.register(key, shared, token, checkTags, done);
+    const release = () => void lock?.release();
+    done.then(release, release);
     return computation;
   };
 
@@ -251,7 +240,7 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     if (entry) {
       const now = Date.now();
       // Stale (within its window) or near expiry: serve it, and let one caller refresh it.
-      if ((entry.freshUntil <= now || refreshEarly(entry.freshUntil, field.policy.ttl, now)) && !joinable(key)) {
+      if ((entry.freshUntil <= now || refreshEarly(entry.freshUntil, field.policy.ttl, now)) && !inflight.joinable(key)) {
         cache.track(compute(key, checkTags, token, run, false)).catch(() => undefined);
       }
       const value = await denormalize(entry.value, field.returnType, request.loadEntity);
@@ -268,7 +257,7 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
         return value;
       }
     }
-    const shared = joinable(key);
+    const shared = inflight.joinable(key);
     if (shared) {
       const data = await shared.catch(() => undefined);
       const value = data === undefined ? undefined : await denormalize(data, field.returnType, request.loadEntity);

@@ -9,7 +9,8 @@ import type { EntityCodec } from '../db/entity-codec';
 import { cacheDebug } from '../cache/cache-debug';
 import { entityTag } from '../cache/keys';
 import { touchTags } from '../cache/request-scope';
-import type { FillToken, Lifetime, TwoTierCache } from '../cache/two-tier-cache';
+import type { InFlight } from '../cache/in-flight';
+import type { Lifetime, TwoTierCache } from '../cache/two-tier-cache';
 
 export interface CachedByKeyLoaderOptions<R> {
   /** GraphQL type name, also the cache's name for the entity, e.g. `Product`. */
@@ -25,27 +26,16 @@ export interface CachedByKeyLoaderOptions<R> {
   /** The value for an id the database has no row for; default: not cached, answered null. */
   missing?: (id: number) => R;
   /** Loads in flight in this process, shared by every request's loader for this type. */
-  inflight: InflightLoads<R>;
+  inflight: InFlight<number, R | null>;
   /** Default 1000. */
   maxBatchSize?: number;
 }
-
-/** Per id, a database load under way and the lookup it followed (see `joinable`). */
-export type InflightLoads<R> = Map<number, { value: Promise<R | null>; token: FillToken }>;
 
 export function createCachedByKeyLoader<R>(options: CachedByKeyLoaderOptions<R>): DataLoader<number, R | null> {
   const { typeName, cache, codec, inflight } = options;
   const tagsOf = options.tagsOf ?? ((id: number) => [entityTag(typeName, id)]);
   const keyOf = (id: number) => cache.keys.entity(typeName, id);
   const decode = (value: unknown) => (value === null ? null : codec.decode(value));
-  /**
-   * The load under way for `id` that a caller may join: not one that began before an
-   * invalidation of the entity, which would hand a request that came after the write the old row.
-   */
-  const joinable = (id: number) => {
-    const underWay = inflight.get(id);
-    return underWay && cache.isCurrent(underWay.token, { checkTags: tagsOf(id) }) ? underWay.value : undefined;
-  };
 
   return new DataLoader<number, R | null>(
     async (ids) => {
@@ -53,7 +43,7 @@ export function createCachedByKeyLoader<R>(options: CachedByKeyLoaderOptions<R>)
       const debug = cacheDebug();
       // Loads already under way in this process are shared, not looked up again.
       const lookupIds = ids.filter((id) => {
-        const pending = joinable(id);
+        const pending = inflight.joinable(id);
         if (pending) {
           results.set(id, pending);
           debug?.note({ source: typeName, key: keyOf(id), tier: 'shared', tags: tagsOf(id) });
@@ -67,7 +57,7 @@ export function createCachedByKeyLoader<R>(options: CachedByKeyLoaderOptions<R>)
         // A load that finished while our lookup was on its way has left its value in L1, or is
         // still registered: either way, no second statement.
         const found = entry ?? cache.peek(keyOf(id));
-        const pending = joinable(id);
+        const pending = inflight.joinable(id);
         if (found) results.set(id, decode(found.value));
         else if (pending) results.set(id, pending);
         else toLoad.push(id);
@@ -97,12 +87,7 @@ export function createCachedByKeyLoader<R>(options: CachedByKeyLoaderOptions<R>)
         for (const id of toLoad) {
           const one = rows.then((byId) => byId.get(id) ?? null);
           results.set(id, one);
-          // Registered until the value is in the cache, so no caller falls between the two.
-          inflight.set(id, { value: one, token });
-          const forget = () => {
-            if (inflight.get(id)?.value === one) inflight.delete(id);
-          };
-          stored.then(forget, forget);
+          inflight.register(id, one, token, tagsOf(id), stored);
         }
       }
       // The response is built from these entities: the whole-response tier files it under them.

@@ -14,7 +14,8 @@ import { relationTag } from '../cache/keys';
 import type { PolicyMap } from '../cache/policy';
 import type { TwoTierCache } from '../cache/two-tier-cache';
 import { createByForeignKeyLoader, createByKeyLoader } from '../loaders/by-key';
-import { createCachedByKeyLoader, type InflightLoads } from '../loaders/cached-by-key';
+import { createCachedByKeyLoader } from '../loaders/cached-by-key';
+import { InFlight } from '../cache/in-flight';
 import { createPagePerParentLoader } from '../loaders/page-per-parent';
 import type { CursorKey } from './common/connection';
 import { Category } from './category/category.entity';
@@ -59,7 +60,7 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
   const { cache, policies, orm } = options;
   const metadata = orm.getMetadata();
   // Shared by every request: concurrent misses for one entity load it once per process.
-  const inflight = new Map<string, InflightLoads<unknown>>();
+  const inflight = new Map<string, InFlight<number, unknown>>();
   const cachedLoaders = new WeakSet<DataLoader<number, unknown>>();
   const codecs = Object.fromEntries(
     ENTITY_TYPES.map((type) => [type, createEntityCodec(metadata.get(ENTITY_CLASSES[type].name))]),
@@ -86,13 +87,13 @@ export function createLoaderFactory(options: LoaderFactoryOptions) {
     const policy = policies.types.get(loader.policyType ?? loader.typeName);
     const fetch = (ids: readonly number[]) => batch(loader.typeName, ids, () => loader.fetch(ids));
     if (!cache || !policy) return createByKeyLoader({ fetch, keyOf: loader.keyOf });
-    if (!inflight.has(loader.typeName)) inflight.set(loader.typeName, new Map());
+    if (!inflight.has(loader.typeName)) inflight.set(loader.typeName, new InFlight(cache));
     const cached = createCachedByKeyLoader<R>({
       ...loader,
       fetch,
       cache,
       lifetime: policy,
-      inflight: inflight.get(loader.typeName) as InflightLoads<R>,
+      inflight: inflight.get(loader.typeName) as InFlight<number, R | null>,
     });
     cachedLoaders.add(cached as DataLoader<number, unknown>);
     return cached;

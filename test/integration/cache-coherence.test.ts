@@ -11,7 +11,8 @@ import { createFieldCacheRequest, applyFieldCache } from '../../src/cache/field-
 import { KeySpace } from '../../src/cache/keys';
 import { readPolicyMap } from '../../src/cache/policy';
 import { TwoTierCache } from '../../src/cache/two-tier-cache';
-import { createCachedByKeyLoader, type InflightLoads } from '../../src/loaders/cached-by-key';
+import { InFlight } from '../../src/cache/in-flight';
+import { createCachedByKeyLoader } from '../../src/loaders/cached-by-key';
 import { createCacheClient } from '../../src/redis/clients';
 import { TEST_REDIS_URL } from '../helpers/env';
 import { until } from '../helpers/until';
@@ -102,13 +103,13 @@ describe('a field computation under way', () => {
 describe('an entity load under way', () => {
   const codec = { encode: (row: { id: number; price: number }) => ({ ...row }), decode: (value: unknown) => value as { id: number; price: number } };
 
-  function loaderFor(cache: TwoTierCache, inflight: InflightLoads<{ id: number; price: number }>, fetch: () => Promise<{ id: number; price: number }[]>) {
+  function loaderFor(cache: TwoTierCache, inflight: InFlight<number, { id: number; price: number } | null>, fetch: () => Promise<{ id: number; price: number }[]>) {
     return createCachedByKeyLoader({ typeName: 'Item', cache, lifetime, codec, fetch, keyOf: (row) => row.id, inflight });
   }
 
   it('is not joined by a request that comes after an invalidation of the entity', async () => {
     const cache = await newCache();
-    const inflight: InflightLoads<{ id: number; price: number }> = new Map();
+    const inflight = new InFlight<number, { id: number; price: number } | null>(cache);
     const work = controlled<{ id: number; price: number }[]>();
     const before = loaderFor(cache, inflight, work.start).load(1);
     await until(() => work.calls.length === 1);
@@ -125,7 +126,7 @@ describe('an entity load under way', () => {
 
   it('is still shared when nothing changed', async () => {
     const cache = await newCache();
-    const inflight: InflightLoads<{ id: number; price: number }> = new Map();
+    const inflight = new InFlight<number, { id: number; price: number } | null>(cache);
     const work = controlled<{ id: number; price: number }[]>();
     const first = loaderFor(cache, inflight, work.start).load(2);
     await until(() => work.calls.length === 1);
