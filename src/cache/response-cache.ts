@@ -208,19 +208,30 @@ export function createResponseCache(options: ResponseCacheOptions) {
     return policy.cacheable && !policy.private ? policy : undefined;
   };
 
-  /**
-   * The stored answer to an anonymous POST (`body`, parsed), from L1 without awaiting anything
-   * when it is there, else from Redis: what can be given before Express sees the request (see
-   * server/front-door.ts). On a miss the lookup stays on `req`, so the Express path below does
-   * not repeat it.
-   */
-  const storedAnswer = async (req: IncomingMessage, body: unknown): Promise<string | undefined> => {
+  /** The key of an anonymous request's stored answer, if it may have one. */
+  const anonymousKey = (req: IncomingMessage, body: unknown): string | undefined => {
     const shape = body as RequestShape | undefined;
     const policy = anonymousPolicy(shape, req.headers);
-    if (!policy) return undefined;
-    const key = keyFor(policy, shape!.variables, undefined);
-    const inL1 = cache.hitInL1('response', key)?.value;
-    if (typeof inL1 === 'string') return inL1;
+    return policy && keyFor(policy, shape!.variables, undefined);
+  };
+
+  /**
+   * The stored answer to an anonymous POST (`body`, parsed) if this instance's L1 holds it:
+   * nothing awaited, so it can be given before Express sees the request (server/front-door.ts).
+   */
+  const storedInL1 = (req: IncomingMessage, body: unknown): string | undefined => {
+    const key = anonymousKey(req, body);
+    const value = key === undefined ? undefined : cache.hitInL1('response', key)?.value;
+    return typeof value === 'string' ? value : undefined;
+  };
+
+  /**
+   * The stored answer to an anonymous POST from Redis, when L1 had none. On a miss the lookup
+   * stays on `req`, so the Express path below does not repeat it.
+   */
+  const storedInRedis = async (req: IncomingMessage, body: unknown): Promise<string | undefined> => {
+    const key = anonymousKey(req, body);
+    if (key === undefined) return undefined;
     const lookup = await cache.lookup('response', [key], [ANY_TAG]);
     const value = lookup.entries[0]?.value;
     if (typeof value === 'string') return value;
@@ -350,7 +361,7 @@ export function createResponseCache(options: ResponseCacheOptions) {
     },
   });
 
-  return { fastPath, storedAnswer, plugin, policyFor };
+  return { fastPath, storedInL1, storedInRedis, plugin, policyFor };
 }
 
 /**

@@ -68,7 +68,9 @@ export interface App {
 }
 
 /** Gives each GraphQL request its id and its own counts (read by the summary plugin). */
-const scopePerRequest: RequestHandler = (req, res, next) => withRequestScope(newRequestScope(assignRequestId(req, res)), next);
+const scopePerRequest: RequestHandler = (req, res, next) =>
+  // The front door opened it already for the requests whose body it read.
+  currentRequestScope() ? next() : withRequestScope(newRequestScope(assignRequestId(req, res)), next);
 
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, database, events, logger } = options;
@@ -128,7 +130,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       hasCredentials: (headers) => Boolean(headers.authorization) || String(headers.cookie ?? '').includes(`${SESSION_COOKIE}=`),
     });
   const httpServer = http.createServer(
-    responseCache ? frontDoor({ path: '/graphql', next: app, storedAnswer: responseCache.storedAnswer }) : app,
+    responseCache
+      ? frontDoor({ path: '/graphql', next: app, storedInL1: responseCache.storedInL1, storedInRedis: responseCache.storedInRedis })
+      : app,
   );
 
   const apollo = new ApolloServer<Context>({

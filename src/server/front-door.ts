@@ -9,7 +9,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { JSON_TYPE } from '../cache/http-caching';
 import { INVALID_JSON_MESSAGE, requestErrorBody } from './http-errors';
-import { assignRequestId } from './request-id';
+import { newRequestScope, withRequestScope } from '../cache/request-scope';
+import { assignRequestId, REQUEST_ID_HEADER } from './request-id';
 
 const PLAIN_JSON = /^application\/json\s*(;\s*charset="?utf-8"?\s*)?$/i;
 
@@ -18,8 +19,10 @@ export interface FrontDoorOptions {
   path: string;
   /** What handles everything this does not answer (the Express app). */
   next: RequestListener;
-  /** The stored answer for a request and its parsed body, if there is one (see response-cache). */
-  storedAnswer: (req: IncomingMessage, body: unknown) => Promise<string | undefined>;
+  /** The stored answer for a request and its parsed body, if L1 holds one (see response-cache). */
+  storedInL1: (req: IncomingMessage, body: unknown) => string | undefined;
+  /** The same from Redis; on a miss it leaves its lookup for the Express path. */
+  storedInRedis: (req: IncomingMessage, body: unknown) => Promise<string | undefined>;
   /** Default 64 KiB. Larger bodies are left to Express and its own limit, unread. */
   maxBodyBytes?: number;
 }
@@ -55,17 +58,26 @@ export function frontDoor(options: FrontDoorOptions): RequestListener {
         return;
       }
       (req as IncomingMessage & { body?: unknown }).body = body;
-      options.storedAnswer(req, body).then(
-        (stored) => (stored === undefined ? next(req, res) : answer(req, res, 200, stored)),
-        () => next(req, res),
-      );
+      const inL1 = options.storedInL1(req, body);
+      if (inL1 !== undefined) {
+        answer(req, res, 200, inL1);
+        return;
+      }
+      // From here the request is counted as it always was (its Redis round trips, hits and
+      // misses reach extensions.cache): the scope Express's path would open opens here.
+      withRequestScope(newRequestScope(assignRequestId(req, res)), () => {
+        options.storedInRedis(req, body).then(
+          (stored) => (stored === undefined ? next(req, res) : answer(req, res, 200, stored)),
+          () => next(req, res),
+        );
+      });
     });
   };
 }
 
 /** What Express's path would say in the same case: the request id, and that CORS varies. */
 function answer(req: IncomingMessage, res: ServerResponse, status: number, json: string): void {
-  assignRequestId(req, res);
+  if (!res.hasHeader(REQUEST_ID_HEADER)) assignRequestId(req, res);
   res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(json), vary: 'Origin' });
   res.end(json);
 }

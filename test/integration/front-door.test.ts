@@ -18,7 +18,8 @@ describe('the front door on its own', () => {
       frontDoor({
         path: '/graphql',
         maxBodyBytes: 1000,
-        storedAnswer: async (_req, body) => ((body as { query?: string }).query === 'cached' ? '{"data":{"cached":true}}' : undefined),
+        storedInL1: (_req, body) => ((body as { query?: string }).query === 'cached' ? '{"data":{"cached":true}}' : undefined),
+        storedInRedis: async () => undefined,
         next: (req, res) => {
           const done = (rest: string) => {
             handedOn.push({ method: req.method, body: (req as IncomingMessage & { body?: unknown }).body, rest });
