@@ -25,6 +25,7 @@ import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { cacheDebug } from './cache-debug';
 import { canonicalArgs } from './canonical-args';
 import { InFlight } from './in-flight';
+import { ANY_TAG } from './redis-store';
 import { hashArgs, listTag, relationTag } from './keys';
 import { touchTags } from './request-scope';
 import { denormalize, normalize, NotCacheableError } from './normalize';
@@ -235,7 +236,7 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     const key = cache.keys.field(field.coordinate, parentId, hashArgs(args), userId);
     const checkTags = upFrontTags(field, parentId, args);
     const { entry, token } = await request.lookup({ key, source: field.coordinate, checkTags });
-    touchTags(entry ? entry.tags : checkTags);
+    touchTags(entry ? entry.tags : checkTags, entry ? entry.since : token.remote?.get(ANY_TAG));
     const run = () => resolve(parent, args, context, info);
     if (entry) {
       const now = Date.now();
@@ -253,6 +254,7 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     if (landed) {
       const value = await denormalize(landed.value, field.returnType, request.loadEntity);
       if (value !== undefined) {
+        touchTags(landed.tags, landed.since);
         cacheDebug()?.amend(key, { tier: 'L1', tags: [...landed.tags], ttlLeftSeconds: (landed.freshUntil - Date.now()) / 1000 });
         return value;
       }
@@ -262,6 +264,7 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
       const data = await shared.catch(() => undefined);
       const value = data === undefined ? undefined : await denormalize(data, field.returnType, request.loadEntity);
       if (value !== undefined) {
+        touchTags(checkTags, inflight.sinceOf(key));
         cacheDebug()?.amend(key, { tier: 'shared' });
         return value;
       }

@@ -13,6 +13,12 @@ export interface CacheEntry<T = unknown> {
   freshUntil: number;
   /** Epoch ms until which it may be served stale while one caller refreshes it. */
   staleUntil: number;
+  /**
+   * The invalidation counter in Redis when this value was read from the database or checked
+   * against Redis: what a whole response built from it is dated by (see `RequestScope.builtSince`).
+   * Absent: unknown, which dates a response built from it as oldest.
+   */
+  since?: string;
 }
 
 export interface L1Options {

@@ -29,12 +29,18 @@ export interface RequestScope {
   responseLookup?: { key: string; token: FillToken; share?: (json: string | undefined) => void };
   /** Present when the request asked for the cache debugger and may have it. */
   debug?: CacheDebug;
+  /**
+   * Per tag, the oldest `since` of what the answer read under it ('0' when unknown): a value from
+   * this instance's L1 may predate a write Redis knows of but this instance has not yet heard,
+   * so a whole response is dated by its parts, not by its own lookup.
+   */
+  builtSince: Map<string, string>;
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
 
 export function newRequestScope(id: string): RequestScope {
-  return { id, stats: { hits: 0, misses: 0, stale: 0, sqlStatements: 0, redisRoundTrips: 0 }, tags: new Set() };
+  return { id, stats: { hits: 0, misses: 0, stale: 0, sqlStatements: 0, redisRoundTrips: 0 }, tags: new Set(), builtSince: new Map() };
 }
 
 /** Runs `fn` (the rest of the request) in `scope`. */
@@ -47,8 +53,17 @@ export function currentRequestScope(): RequestScope | undefined {
   return storage.getStore();
 }
 
-/** Records that the current request's answer was built from `tags`. */
-export function touchTags(tags: Iterable<string>): void {
+/**
+ * Records that the current request's answer was built from `tags`, of data read or checked
+ * when Redis's invalidation counter stood at `since` (undefined: unknown, oldest).
+ */
+export function touchTags(tags: Iterable<string>, since: string | undefined): void {
   const scope = storage.getStore();
-  if (scope) for (const tag of tags) scope.tags.add(tag);
+  if (!scope) return;
+  const dated = since ?? '0';
+  for (const tag of tags) {
+    scope.tags.add(tag);
+    const earlier = scope.builtSince.get(tag);
+    if (earlier === undefined || Number(dated) < Number(earlier)) scope.builtSince.set(tag, dated);
+  }
 }

@@ -62,6 +62,11 @@ export interface Fill {
    * after the lookup, which must have read `ANY_TAG`.
    */
   touchedTags?: readonly string[];
+  /**
+   * For a value built from other entries (a whole response): per tag, the oldest `since` of the
+   * parts read under it. A learnt tag is checked against that when it is older than the lookup.
+   */
+  builtSince?: ReadonlyMap<string, string>;
 }
 
 export class TwoTierCache {
@@ -156,6 +161,8 @@ export class TwoTierCache {
       read?.entries.forEach((entry, j) => {
         const i = missing[j]!;
         if (!usable(entry)) return;
+        // Checked against Redis's versions just now.
+        entry.since = read.versions.get(ANY_TAG);
         entries[i] = entry;
         // Read before an invalidation this instance has since acted on: good enough for this
         // reader, whose request began before the write was acknowledged, but not to keep.
@@ -347,7 +354,8 @@ export class TwoTierCache {
         tags: fill.tags,
         freshUntil: now + fill.lifetime.ttl * 1000,
         staleUntil: now + (fill.lifetime.ttl + fill.lifetime.staleWhileRevalidate) * 1000,
-      },
+        since: [...(fill.builtSince?.values() ?? [])].reduce<string | undefined>(oldest, token.remote?.get(ANY_TAG)),
+      } as CacheEntry,
     }));
     // L1 at once: the check above is all L1 needs (an invalidation this instance acknowledged
     // since the lookup would have failed it; one not yet heard of is not acknowledged, so no
@@ -384,7 +392,7 @@ export class TwoTierCache {
         const seen = remote.get(tag) ?? later.get(tag) ?? '';
         // No version yet: this entry creates one, dated by its lookup.
         if (seen === '') create.push(tag);
-        else if (!remote.has(tag) && Number(seen) > Number(since)) return true;
+        else if (!remote.has(tag) && Number(seen) > Number(oldest(since, fill.builtSince?.get(tag)))) return true;
         versions[tag] = seen || since;
         return false;
       });
@@ -482,4 +490,11 @@ export class TwoTierCache {
       if (this.flushing === flush) this.flushing = undefined;
     }
   }
+}
+
+/** The older of two counter readings; undefined only when both are. */
+function oldest(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Number(b) < Number(a) ? b : a;
 }

@@ -7,6 +7,7 @@
 import DataLoader from 'dataloader';
 import type { EntityCodec } from '../db/entity-codec';
 import { cacheDebug } from '../cache/cache-debug';
+import { ANY_TAG } from '../cache/redis-store';
 import { entityTag } from '../cache/keys';
 import { touchTags } from '../cache/request-scope';
 import type { InFlight } from '../cache/in-flight';
@@ -40,12 +41,15 @@ export function createCachedByKeyLoader<R>(options: CachedByKeyLoaderOptions<R>)
   return new DataLoader<number, R | null>(
     async (ids) => {
       const results = new Map<number, R | null | Promise<R | null>>();
+      /** Per id, when what answers it was read or checked (see `touchTags`). */
+      const sinceOf = new Map<number, string | undefined>();
       const debug = cacheDebug();
       // Loads already under way in this process are shared, not looked up again.
       const lookupIds = ids.filter((id) => {
         const pending = inflight.joinable(id);
         if (pending) {
           results.set(id, pending);
+          sinceOf.set(id, inflight.sinceOf(id));
           debug?.note({ source: typeName, key: keyOf(id), tier: 'shared', tags: tagsOf(id) });
         }
         return !pending;
@@ -61,6 +65,7 @@ export function createCachedByKeyLoader<R>(options: CachedByKeyLoaderOptions<R>)
         if (found) results.set(id, decode(found.value));
         else if (pending) results.set(id, pending);
         else toLoad.push(id);
+        sinceOf.set(id, found ? found.since : pending ? inflight.sinceOf(id) : token.remote?.get(ANY_TAG));
         if (!entry && (found || pending)) debug?.amend(keyOf(id), { tier: found ? 'L1' : 'shared' });
       });
       if (toLoad.length > 0) {
@@ -91,7 +96,7 @@ export function createCachedByKeyLoader<R>(options: CachedByKeyLoaderOptions<R>)
         }
       }
       // The response is built from these entities: the whole-response tier files it under them.
-      touchTags(ids.flatMap(tagsOf));
+      for (const id of ids) touchTags(tagsOf(id), sinceOf.get(id));
       return Promise.all(ids.map((id) => results.get(id)!));
     },
     { maxBatchSize: options.maxBatchSize ?? 1000 },

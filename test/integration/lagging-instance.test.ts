@@ -1,0 +1,85 @@
+/**
+ * An instance that has not yet heard of a write Redis already knows: what it builds from its
+ * L1 in the meantime must not be stored in Redis as current. A whole response is dated by the
+ * parts it was built from, not by its own lookup (found by the fault-injecting checker).
+ */
+import net from 'node:net';
+import { benchDocument } from '../helpers/documents';
+import { TEST_REDIS_URL } from '../helpers/env';
+import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
+import { until } from '../helpers/until';
+
+/** A proxy to Redis that holds the replies of the invalidation subscriber only, for `lateMs`. */
+async function lateSubscriberProxy(lateMs: number) {
+  const target = new URL(TEST_REDIS_URL);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 6379), target.hostname);
+    sockets.add(client).add(upstream);
+    let late = false;
+    client.on('data', (chunk: Buffer) => {
+      if (chunk.includes('storefront:invalidation')) late = true;
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => (late ? setTimeout(() => client.destroyed || client.write(chunk), lateMs) : client.write(chunk)));
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `redis://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+let a: TestServer;
+let b: TestInstance;
+let admin: string;
+let proxy: Awaited<ReturnType<typeof lateSubscriberProxy>>;
+
+beforeAll(async () => {
+  proxy = await lateSubscriberProxy(500);
+  a = await startTestServer({ label: 'lagging', redis: true });
+  b = await a.startInstance({ REDIS_URL: proxy.url });
+  admin = await a.login(1);
+});
+afterAll(async () => {
+  await a?.stop();
+  await proxy?.close();
+});
+
+it('a page built from an entity it has not yet heard was changed is not served after the write answered', async () => {
+  const id = '42';
+  const price = 'query ($id: ID!) { product(id: $id) { id priceCents } }';
+  // B holds product 42 in L1; the product page itself has never been asked for.
+  await until(async () => {
+    await b.request(price, { id });
+    await b.app.cacheLayer.cache!.settled();
+    return (await b.countSql(() => b.request(price, { id }))) === 0;
+  });
+  const before = (await b.request(price, { id })).body.data.product.priceCents;
+  const cache = a.app.cacheLayer.cache!;
+  const version = () => cache.store!.client.get(cache.keys.tagVersion(`Product:${id}`));
+  const unchanged = await version();
+
+  const write = a.request(benchDocument('update-price'), { id, priceCents: before + 1 }, { token: admin });
+  // A has stamped Redis; B hears of it only about 500 ms later, and builds the page meanwhile
+  // from its L1. (Served old to this request, which came before the write answered: allowed.)
+  await until(async () => (await version()) !== unchanged);
+  await b.request(benchDocument('product-page'), { id });
+  const answered = await write;
+  expect(answered.body.extensions?.cache?.invalidation?.status).toBe('acknowledged');
+  await b.app.cacheLayer.cache!.settled();
+
+  // The write has answered, acknowledged by both: the old price is gone everywhere.
+  for (const instance of [a, b]) {
+    expect((await instance.request(benchDocument('product-page'), { id })).body.data.product.priceCents).toBe(before + 1);
+  }
+});
