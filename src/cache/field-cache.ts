@@ -25,9 +25,8 @@ import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { cacheDebug } from './cache-debug';
 import { canonicalArgs } from './canonical-args';
 import { InFlight } from './in-flight';
-import { ANY_TAG } from './redis-store';
 import { hashArgs, listTag, relationTag } from './keys';
-import { touchTags } from './request-scope';
+import { touchTags, UNKNOWN_VERSION, withProvenance } from './request-scope';
 import { denormalize, normalize, NotCacheableError } from './normalize';
 import { expandTag, type CachePolicy, type PolicyMap } from './policy';
 import type { CacheEntry, FillToken, TwoTierCache } from './two-tier-cache';
@@ -152,6 +151,26 @@ export function upFrontTags(field: WrappedField, parentId: string | number | und
   return tags;
 }
 
+/** A field's stored data, with the versions of its tags it holds (see `touchTags`). */
+interface Computed {
+  data: unknown;
+  versions: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * The versions of `tags` a result holds: those its lookup saw, unless what the resolver read
+ * under a tag was checked against another (a part from a lagging L1): then not known.
+ */
+function agreed(tags: readonly string[], atLookup: Record<string, string> | undefined, read: ReadonlyMap<string, string>): Record<string, string> | undefined {
+  if (!atLookup) return undefined;
+  const versions: Record<string, string> = {};
+  for (const tag of tags) {
+    const part = read.get(tag);
+    versions[tag] = part === undefined || part === atLookup[tag] ? atLookup[tag]! : UNKNOWN_VERSION;
+  }
+  return versions;
+}
+
 /** How long a cold root field's lock lasts, and how long other instances wait on it. */
 const LOCK_MS = 2000;
 const LOCK_WAIT_MS = 1000;
@@ -169,7 +188,7 @@ function refreshEarly(freshUntil: number, ttlSeconds: number, now: number): bool
 function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknown>, options: FieldCacheOptions): GraphQLFieldResolver<unknown, unknown> {
   const { cache } = options;
   // Computations under way in this process, by key: concurrent misses share one.
-  const inflight = new InFlight<string, unknown>(cache);
+  const inflight = new InFlight<string, Computed | undefined>(cache);
 
   /**
    * Runs the resolver once for `key`, stores its result, and lets concurrent callers share it.
@@ -183,23 +202,26 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     token: FillToken,
     run: () => unknown,
     coordinate: boolean,
-  ): Promise<{ value?: unknown; data?: unknown }> => {
+  ): Promise<{ value?: unknown } & Partial<Computed>> => {
     let stored: Promise<void> = Promise.resolve();
     let lock: { release(): Promise<void> } | null = null;
     const computation = (async () => {
       lock = coordinate ? await cache.claim(key, LOCK_MS) : null;
       if (coordinate && !lock) {
         const entry = await cache.waitFor(key, checkTags, LOCK_WAIT_MS);
-        if (entry) return { data: entry.value };
+        if (entry) return { data: entry.value, versions: entry.versions };
       }
-      const value = await run();
+      // What the resolver reads decides which versions the result is stored with (see fill).
+      const { provenance, result } = withProvenance(run);
+      const value = await result;
+      const versions = agreed(checkTags, cache.versionsAt(token, checkTags), provenance.versions);
       try {
         const data = normalize(value, field.returnType, options.isEntity);
         // Filed under its list tags only: entities are stored as references, so a change to one
         // rewrites its own entry, not every page that shows it (membership and order changes
         // come through the list tags). Whole responses, which hold copies, carry entity tags.
-        stored = cache.fill([{ key, value: data, tags: checkTags, lifetime: field.policy, checkTags }], token);
-        return { value, data };
+        stored = cache.fill([{ key, value: data, tags: checkTags, lifetime: field.policy, checkTags, versions: provenance.versions }], token);
+        return { value, data, versions };
       } catch (error) {
         if (!(error instanceof NotCacheableError)) throw error;
         cacheDebug()?.amend(key, { notStored: `not cacheable: ${error.message}` });
@@ -207,7 +229,7 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
       }
     })();
     computation.catch(() => cacheDebug()?.amend(key, { notStored: 'the resolver failed: errors are never stored' }));
-    const shared = computation.then((result) => result.data);
+    const shared = computation.then((result) => (result.data === undefined ? undefined : { data: result.data, versions: result.versions }));
     // A failed computation is the caller's error to report; waiters just compute their own.
     shared.catch(() => undefined);
     const done = computation.then(() => stored);
@@ -236,7 +258,8 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     const key = cache.keys.field(field.coordinate, parentId, hashArgs(args), userId);
     const checkTags = upFrontTags(field, parentId, args);
     const { entry, token } = await request.lookup({ key, source: field.coordinate, checkTags });
-    touchTags(entry ? entry.tags : checkTags, entry ? entry.since : token.remote?.get(ANY_TAG));
+    if (entry) touchTags(entry.tags, entry.versions);
+    else touchTags(checkTags, cache.versionsAt(token, checkTags));
     const run = () => resolve(parent, args, context, info);
     if (entry) {
       const now = Date.now();
@@ -254,17 +277,17 @@ function wrap(field: WrappedField, resolve: GraphQLFieldResolver<unknown, unknow
     if (landed) {
       const value = await denormalize(landed.value, field.returnType, request.loadEntity);
       if (value !== undefined) {
-        touchTags(landed.tags, landed.since);
+        touchTags(landed.tags, landed.versions);
         cacheDebug()?.amend(key, { tier: 'L1', tags: [...landed.tags], ttlLeftSeconds: (landed.freshUntil - Date.now()) / 1000 });
         return value;
       }
     }
     const shared = inflight.joinable(key);
     if (shared) {
-      const data = await shared.catch(() => undefined);
-      const value = data === undefined ? undefined : await denormalize(data, field.returnType, request.loadEntity);
+      const computed = await shared.catch(() => undefined);
+      const value = computed === undefined ? undefined : await denormalize(computed.data, field.returnType, request.loadEntity);
       if (value !== undefined) {
-        touchTags(checkTags, inflight.sinceOf(key));
+        touchTags(checkTags, computed!.versions);
         cacheDebug()?.amend(key, { tier: 'shared' });
         return value;
       }

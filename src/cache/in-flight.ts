@@ -5,7 +5,6 @@
  * must not be handed what a load that started before the write read (nor should that answer
  * be stored for everyone).
  */
-import { ANY_TAG } from './redis-store';
 import type { FillToken, TwoTierCache } from './two-tier-cache';
 
 export class InFlight<K, V> {
@@ -19,9 +18,10 @@ export class InFlight<K, V> {
     return load && this.cache.isCurrent(load.token, { checkTags: load.checkTags }) ? load.value : undefined;
   }
 
-  /** The invalidation counter the lookup before the load under way for `key` saw, if known. */
-  sinceOf(key: K): string | undefined {
-    return this.loads.get(key)?.token.remote?.get(ANY_TAG);
+  /** The Redis versions of `tags` the load under way for `key` was read under, if known. */
+  versionsOf(key: K, tags: readonly string[]): Record<string, string> | undefined {
+    const load = this.loads.get(key);
+    return load && this.cache.versionsAt(load.token, tags);
   }
 
   /** Whether any load is under way for `key`, joinable or not (an overtaken one may hold a lock). */

@@ -14,11 +14,11 @@ export interface CacheEntry<T = unknown> {
   /** Epoch ms until which it may be served stale while one caller refreshes it. */
   staleUntil: number;
   /**
-   * The invalidation counter in Redis when this value was read from the database or checked
-   * against Redis: what a whole response built from it is dated by (see `RequestScope.builtSince`).
-   * Absent: unknown, which dates a response built from it as oldest.
+   * Per tag, the Redis version its data was read under or checked against: what a value built
+   * from it records (see `touchTags`). Absent, or a tag missing: not known, and a value built
+   * from it is not stored in Redis.
    */
-  since?: string;
+  versions?: Readonly<Record<string, string>>;
 }
 
 export interface L1Options {

@@ -349,11 +349,11 @@ export function createResponseCache(options: ResponseCacheOptions) {
             value: json,
             tags: [...scope.tags],
             lifetime: { ttl: policy.ttl, staleWhileRevalidate: 0 },
-            // Its tags are known only now: refused if any was invalidated after the lookup, or
-            // after the oldest part it was built from was read.
+            // Its tags are known only now: refused if any was invalidated here after the lookup,
+            // and stored in Redis with the versions its parts were checked against.
             checkTags: [],
             touchedTags: [...scope.tags],
-            builtSince: new Map(scope.builtSince),
+            versions: new Map(scope.versions),
           };
           scope.responseLookup?.share?.(cache.isCurrent(token, fill) ? fill.value : undefined);
           // Not awaited: the answer leaves now; the entry follows in the background.

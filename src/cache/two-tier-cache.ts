@@ -10,6 +10,7 @@ import { CacheCounters, fanOut, type CacheObserver, type RedisUse } from './cach
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker';
 import type { KeySpace } from './keys';
 import { L1Cache, type CacheEntry, type L1Options } from './l1';
+import { UNKNOWN_VERSION } from './request-scope';
 import { ANY_TAG, RedisStore, type FillRequest, type RemoteEntry } from './redis-store';
 
 export type { CacheEntry };
@@ -63,10 +64,11 @@ export interface Fill {
    */
   touchedTags?: readonly string[];
   /**
-   * For a value built from other entries (a whole response): per tag, the oldest `since` of the
-   * parts read under it. A learnt tag is checked against that when it is older than the lookup.
+   * For a value built from other entries (a field's result, a whole response): per tag, the
+   * Redis version its parts were checked against (see `touchTags`). It is stored in Redis only if
+   * its parts agree with each other and with the lookup on every tag it is filed under.
    */
-  builtSince?: ReadonlyMap<string, string>;
+  versions?: ReadonlyMap<string, string>;
 }
 
 export class TwoTierCache {
@@ -161,8 +163,6 @@ export class TwoTierCache {
       read?.entries.forEach((entry, j) => {
         const i = missing[j]!;
         if (!usable(entry)) return;
-        // Checked against Redis's versions just now.
-        entry.since = read.versions.get(ANY_TAG);
         entries[i] = entry;
         // Read before an invalidation this instance has since acted on: good enough for this
         // reader, whose request began before the write was acknowledged, but not to keep.
@@ -347,16 +347,17 @@ export class TwoTierCache {
       return current;
     });
     if (accepted.length === 0) return;
-    const made = accepted.map((fill) => ({
-      fill,
-      entry: {
+    const made = accepted.map((fill) => {
+      const versions = this.versionsOf(fill, token);
+      const entry: CacheEntry = {
         value: fill.value,
         tags: fill.tags,
         freshUntil: now + fill.lifetime.ttl * 1000,
         staleUntil: now + (fill.lifetime.ttl + fill.lifetime.staleWhileRevalidate) * 1000,
-        since: [...(fill.builtSince?.values() ?? [])].reduce<string | undefined>(oldest, token.remote?.get(ANY_TAG)),
-      } as CacheEntry,
-    }));
+        ...(versions ? { versions } : {}),
+      };
+      return { fill, entry, versions };
+    });
     // L1 at once: the check above is all L1 needs (an invalidation this instance acknowledged
     // since the lookup would have failed it; one not yet heard of is not acknowledged, so no
     // writer has answered yet). Waiting for Redis first left a gap, after the response had gone,
@@ -378,37 +379,71 @@ export class TwoTierCache {
     // from: skip L2.
     if (!this.store || !token.remote || this.pending.size > 0) return;
     const remote = token.remote;
-    const since = remote.get(ANY_TAG);
-    if (!since) return;
-    // Tags learnt only while computing: their versions now, refused if one moved past the lookup.
-    const unread = [...new Set(made.flatMap(({ fill }) => fill.tags.filter((tag) => !remote.has(tag))))];
+    const counter = remote.get(ANY_TAG)!;
+    // Tags learnt while computing from the database, with no part to say their version (a
+    // session's user): their versions now, refused if one moved past the lookup. Data read after
+    // the lookup saw the counter at `counter` includes every write stamped at or below it.
+    const unread = [...new Set(made.flatMap(({ fill, versions }) => (versions ? fill.tags.filter((tag) => !(tag in versions)) : [])))];
     const later = unread.length > 0 ? await this.store.versions(unread) : new Map<string, string>();
     if (!later) return;
     const requests: FillRequest[] = [];
-    for (const { fill, entry } of made) {
-      const versions: Record<string, string> = {};
-      const create: string[] = [];
-      const overtaken = fill.tags.some((tag) => {
-        const seen = remote.get(tag) ?? later.get(tag) ?? '';
-        // No version yet: this entry creates one, dated by its lookup.
-        if (seen === '') create.push(tag);
-        else if (!remote.has(tag) && Number(seen) > Number(oldest(since, fill.builtSince?.get(tag)))) return true;
-        versions[tag] = seen || since;
-        return false;
-      });
-      if (!overtaken) {
+    for (const { fill, entry, versions } of made) {
+      const overtaken = versions && unread.some((tag) => fill.tags.includes(tag) && !(tag in versions) && Number(later.get(tag) || 0) > Number(counter));
+      if (versions && !overtaken) {
+        for (const tag of fill.tags) versions[tag] ??= later.get(tag) || counter;
+        // Versions Redis had none of: this entry creates them, unless one appears meanwhile.
+        const create = fill.tags.filter((tag) => remote.get(tag) === '' || later.get(tag) === '');
         requests.push({ key: fill.key, entry, versions, create, jitterMs: Math.floor(Math.random() * this.jitterRatio * fill.lifetime.ttl * 1000) });
         continue;
       }
-      // Overtaken by a write on another instance whose message is still on its way here: out
-      // of L1 now rather than when the message comes.
+      // Overtaken by a write on another instance whose message is still on its way here: out of
+      // L1 now rather than when the message comes.
       this.l1.deleteIf(fill.key, entry);
-      debug?.amend(fill.key, { stored: undefined, notStored: "refused: another instance's write changed what it holds while it was computed" });
+      debug?.amend(fill.key, {
+        stored: undefined,
+        notStored: overtaken
+          ? "refused: another instance's write changed what it holds while it was computed"
+          : 'refused: it was built from parts read at different versions of its tags (a write came between them)',
+      });
     }
     const written = await this.store.fill(requests, now);
     for (const request of requests) {
       debug?.amend(request.key, written ? { stored: toL1 ? 'L1 and Redis' : 'Redis' } : { notStored: 'the Redis write failed: L1 only' });
     }
+  }
+
+  /**
+   * The Redis version of each of `tags` a value loaded after the lookup that gave `token` was
+   * read under: what the lookup saw, or for a tag Redis had none of, the invalidation counter
+   * (the version a fill will create). Undefined when Redis did not answer the lookup.
+   */
+  versionsAt(token: FillToken, tags: readonly string[]): Record<string, string> | undefined {
+    const remote = token.remote;
+    const counter = remote?.get(ANY_TAG);
+    if (!remote || !counter) return undefined;
+    const versions: Record<string, string> = {};
+    for (const tag of tags) versions[tag] = remote.get(tag) || counter;
+    return versions;
+  }
+
+  /**
+   * The versions `fill` is stored with: those its lookup saw for the tags it read, and its parts'
+   * for the others; a tag neither names is left out, for the caller to read (see `write`).
+   * Undefined when one is not known or they disagree: a part was read before a write the lookup
+   * saw the version of (a lagging L1), or two parts straddle a write.
+   */
+  private versionsOf(fill: Fill, token: FillToken): Record<string, string> | undefined {
+    const atLookup = this.versionsAt(token, fill.checkTags.filter((tag) => fill.tags.includes(tag)));
+    if (!atLookup) return undefined;
+    const versions: Record<string, string> = {};
+    for (const tag of fill.tags) {
+      const own = atLookup[tag];
+      const parts = fill.versions?.get(tag);
+      if (parts === UNKNOWN_VERSION || (own !== undefined && parts !== undefined && parts !== own)) return undefined;
+      const version = own ?? parts;
+      if (version !== undefined) versions[tag] = version;
+    }
+    return versions;
   }
 
   /** For the debugger: why a fill with `token` does not go to Redis, if it does not. */
@@ -492,9 +527,3 @@ export class TwoTierCache {
   }
 }
 
-/** The older of two counter readings; undefined only when both are. */
-function oldest(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Number(b) < Number(a) ? b : a;
-}

@@ -7,7 +7,6 @@
 import DataLoader from 'dataloader';
 import type { EntityCodec } from '../db/entity-codec';
 import { cacheDebug } from '../cache/cache-debug';
-import { ANY_TAG } from '../cache/redis-store';
 import { entityTag } from '../cache/keys';
 import { touchTags } from '../cache/request-scope';
 import type { InFlight } from '../cache/in-flight';
@@ -32,24 +31,47 @@ export interface CachedByKeyLoaderOptions<R> {
   maxBatchSize?: number;
 }
 
+/**
+ * Records, for every caller of `load`, that what it builds read the entity's tags at the versions
+ * its entry holds. In the caller's own async context: a batch runs in the context of whichever
+ * caller dispatched it, so a field computing beside others would be told of their entities, and
+ * they of none.
+ */
+class TouchingLoader<R> extends DataLoader<number, R | null> {
+  constructor(
+    batch: DataLoader.BatchLoadFn<number, R | null>,
+    options: DataLoader.Options<number, R | null>,
+    private readonly touch: (id: number) => void,
+  ) {
+    super(batch, options);
+  }
+
+  override load(id: number): Promise<R | null> {
+    return super.load(id).then((value) => {
+      this.touch(id);
+      return value;
+    });
+  }
+}
+
 export function createCachedByKeyLoader<R>(options: CachedByKeyLoaderOptions<R>): DataLoader<number, R | null> {
   const { typeName, cache, codec, inflight } = options;
   const tagsOf = options.tagsOf ?? ((id: number) => [entityTag(typeName, id)]);
   const keyOf = (id: number) => cache.keys.entity(typeName, id);
   const decode = (value: unknown) => (value === null ? null : codec.decode(value));
+  /** Per id, the Redis versions of its tags what answers it was read under or checked against. */
+  const versionsOf = new Map<number, Readonly<Record<string, string>> | undefined>();
 
-  return new DataLoader<number, R | null>(
+  return new TouchingLoader<R>(
     async (ids) => {
       const results = new Map<number, R | null | Promise<R | null>>();
-      /** Per id, when what answers it was read or checked (see `touchTags`). */
-      const sinceOf = new Map<number, string | undefined>();
       const debug = cacheDebug();
       // Loads already under way in this process are shared, not looked up again.
       const lookupIds = ids.filter((id) => {
         const pending = inflight.joinable(id);
         if (pending) {
           results.set(id, pending);
-          sinceOf.set(id, inflight.sinceOf(id));
+          versionsOf.set(id, inflight.versionsOf(id, tagsOf(id)));
           debug?.note({ source: typeName, key: keyOf(id), tier: 'shared', tags: tagsOf(id) });
         }
         return !pending;
@@ -65,7 +87,7 @@ export function createCachedByKeyLoader<R>(options: CachedByKeyLoaderOptions<R>)
         if (found) results.set(id, decode(found.value));
         else if (pending) results.set(id, pending);
         else toLoad.push(id);
-        sinceOf.set(id, found ? found.since : pending ? inflight.sinceOf(id) : token.remote?.get(ANY_TAG));
+        versionsOf.set(id, found ? found.versions : pending ? inflight.versionsOf(id, tagsOf(id)) : cache.versionsAt(token, tagsOf(id)));
         if (!entry && (found || pending)) debug?.amend(keyOf(id), { tier: found ? 'L1' : 'shared' });
       });
       if (toLoad.length > 0) {
@@ -95,10 +117,10 @@ export function createCachedByKeyLoader<R>(options: CachedByKeyLoaderOptions<R>)
           inflight.register(id, one, token, tagsOf(id), stored);
         }
       }
-      // The response is built from these entities: the whole-response tier files it under them.
-      for (const id of ids) touchTags(tagsOf(id), sinceOf.get(id));
       return Promise.all(ids.map((id) => results.get(id)!));
     },
     { maxBatchSize: options.maxBatchSize ?? 1000 },
+    // The response is built from these entities: the whole-response tier files it under them.
+    (id) => touchTags(tagsOf(id), versionsOf.get(id)),
   );
 }

@@ -109,8 +109,7 @@ export interface CheckerOptions {
   /**
    * True: the product page, catalog and category documents are sent as they are, so whole
    * responses are cached, stored and served too. False (default): each with `nodes(ids: [])`
-   * added (see `notWhole`), while whole responses can still reach Redis built from parts an
-   * instance had not yet heard were stale (see checker.test.ts).
+   * added (see `notWhole`), which the response tier never stores.
    */
   wholeResponses?: boolean;
   /** Cap on products created per client (categories stay short enough to read whole). */

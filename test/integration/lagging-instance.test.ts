@@ -83,3 +83,37 @@ it('a page built from an entity it has not yet heard was changed is not served a
     expect((await instance.request(benchDocument('product-page'), { id })).body.data.product.priceCents).toBe(before + 1);
   }
 });
+
+it('a field computed from an entity it has not yet heard was changed is not stored as current', async () => {
+  const id = '43';
+  const count = 'query ($id: ID!) { product(id: $id) { id reviewCount } }';
+  const average = 'query ($id: ID!) { product(id: $id) { id averageRating } }';
+  // B holds product 43's review statistics in L1; its average rating has never been asked for.
+  await until(async () => {
+    await b.request(count, { id });
+    await b.app.cacheLayer.cache!.settled();
+    return (await b.countSql(() => b.request(count, { id }))) === 0;
+  });
+  const cache = a.app.cacheLayer.cache!;
+  const version = () => cache.store!.client.get(cache.keys.tagVersion(`Product:${id}:reviews`));
+  const unchanged = await version();
+
+  const customer = await a.login(7);
+  const add = 'mutation ($productId: ID!) { addReview(input: { productId: $productId, rating: 1, body: "One star." }) { id } }';
+  const write = a.request(add, { productId: id }, { token: customer });
+  // Redis has the new version; B hears of it only about 500 ms later, and computes the average
+  // meanwhile from the statistics in its L1.
+  await until(async () => (await version()) !== unchanged);
+  await b.request(average, { id });
+  const answered = await write;
+  expect(answered.body.errors).toBeUndefined();
+  expect(answered.body.extensions?.cache?.invalidation?.status).toBe('acknowledged');
+  await b.app.cacheLayer.cache!.settled();
+
+  const [{ avg }] = await a.database.orm.em
+    .getConnection()
+    .execute<{ avg: string }[]>('select avg(rating)::float8 as avg from review where product_id = ?', [Number(id)]);
+  for (const instance of [a, b]) {
+    expect((await instance.request(average, { id })).body.data.product.averageRating).toBeCloseTo(Number(avg), 6);
+  }
+});
