@@ -3,12 +3,14 @@
  * not acknowledge in time, it died after its commit, or the row was written by a trigger (a
  * write made outside the API) and has no writer here at all. Every instance runs one.
  *
- * Each poll takes rows unpublished for longer than `publishDelayMs` (their writer has had its
- * chance) with `FOR UPDATE SKIP LOCKED`, in a transaction: relays of other instances skip rows
- * one is publishing rather than publish them twice, or wait. The rows' tags are dropped on every
- * instance; only if every instance acknowledged are the rows marked published, then the
- * transaction commits and their locks go. A relay that dies meanwhile leaves them unpublished,
- * to be published again: a second drop of a tag is harmless, a lost one is not.
+ * Each poll leases rows unpublished for longer than `publishDelayMs` (their writer has had its
+ * chance) in one statement (`FOR UPDATE SKIP LOCKED` inside it, so two relays never lease the same
+ * row), then publishes them outside any transaction: their tags are dropped on every instance,
+ * and only if every instance acknowledged are the rows marked published. Otherwise the lease is
+ * given back at once, and a relay that could not reach Redis at all waits `failureBackoffMs`
+ * before leasing again, so relays that can reach it take the rows. A relay that dies or hangs
+ * mid-way holds them no longer than `leaseMs`. A second drop of a tag is harmless, a lost one
+ * is not.
  *
  * Published rows are deleted once older than the retention, a bounded batch at a time.
  */
@@ -31,9 +33,16 @@ export interface OutboxRelayOptions {
   pollMs?: number;
   /** Default 2000. How long a row is left to its writer before a relay publishes it. */
   publishDelayMs?: number;
-  /** Default 100. Rows per transaction. */
+  /** Default 100. Rows per lease. */
   batchSize?: number;
-  /** Default 10. Transactions per poll at most, so one poll stays bounded after a backlog. */
+  /**
+   * Default 10000. How long leased rows are withheld from other relays: longer than a
+   * publication can take (the Redis timeouts plus `CACHE_ACK_TIMEOUT_MS`).
+   */
+  leaseMs?: number;
+  /** Default 5000. How long a relay that could not reach Redis waits before leasing again. */
+  failureBackoffMs?: number;
+  /** Default 10. Leases per poll at most, so one poll stays bounded after a backlog. */
   maxBatchesPerPoll?: number;
   /** Default 24. Hours a row is kept after its creation once published. */
   retentionHours?: number;
@@ -43,7 +52,7 @@ export interface OutboxRelayOptions {
   retentionBatchSize?: number;
   /** Default 10. DELETEs per deletion run at most. */
   maxRetentionBatches?: number;
-  /** Rows this relay published, after each transaction that published some. */
+  /** Rows this relay published, after each lease that published some. */
   onPublished?: (count: number) => void;
   /** A poll or deletion that failed; the next one tries again. */
   onError?: (error: unknown) => void;
@@ -53,6 +62,10 @@ export class OutboxRelay {
   private readonly pollMs: number;
   private readonly publishDelayMs: number;
   private readonly batchSize: number;
+  private readonly leaseMs: number;
+  private readonly failureBackoffMs: number;
+  /** Until when this relay leases nothing: its last publication could not reach Redis. */
+  private backoffUntil = 0;
   private readonly maxBatchesPerPoll: number;
   private readonly retentionHours: number;
   private readonly retentionEveryMs: number;
@@ -67,6 +80,8 @@ export class OutboxRelay {
     this.pollMs = options.pollMs ?? 1000;
     this.publishDelayMs = options.publishDelayMs ?? 2000;
     this.batchSize = options.batchSize ?? 100;
+    this.leaseMs = options.leaseMs ?? 10_000;
+    this.failureBackoffMs = options.failureBackoffMs ?? 5000;
     this.maxBatchesPerPoll = options.maxBatchesPerPoll ?? 10;
     this.retentionHours = options.retentionHours ?? 24;
     this.retentionEveryMs = options.retentionEveryMs ?? 60_000;
@@ -116,12 +131,13 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes the rows that are due, a batch per transaction, until none is left or
+   * Publishes the rows that are due, a batch per lease, until none is left or
    * `maxBatchesPerPoll` is reached. Resolves to how many it published. Safe to call while the
    * timer runs (tests do), and from several instances at once.
    */
   async poll(): Promise<number> {
     if (this.options.canPublish && !this.options.canPublish()) return 0;
+    if (Date.now() < this.backoffUntil) return 0;
     const { database } = this.options;
     let published = 0;
     for (let batch = 0; batch < this.maxBatchesPerPoll; batch += 1) {
@@ -134,28 +150,37 @@ export class OutboxRelay {
   }
 
   private async publishBatch(): Promise<{ published: number }> {
-    const { database } = this.options;
-    const due = `published_at is null and created_at <= clock_timestamp() - ? * interval '1 millisecond'`;
-    // Idle polls, nearly all of them, cost this one statement and no transaction.
-    const [any] = await database.orm.em.getConnection().execute<unknown[]>(`select 1 from ${OUTBOX_TABLE} where ${due} limit 1`, [
-      this.publishDelayMs,
-    ]);
+    const connection = this.options.database.orm.em.getConnection();
+    const due = `published_at is null and created_at <= clock_timestamp() - ? * interval '1 millisecond'
+      and (claimed_until is null or claimed_until <= clock_timestamp())`;
+    // Idle polls, nearly all of them, cost this one statement.
+    const [any] = await connection.execute<unknown[]>(`select 1 from ${OUTBOX_TABLE} where ${due} limit 1`, [this.publishDelayMs]);
     if (!any) return { published: 0 };
-    return database.orm.em.fork().transactional(async (tx) => {
-      const rows = await tx.execute<{ id: string | number; type: string; payload: unknown; tags: string[] | null }[]>(
-        `select id, type, payload, tags from ${OUTBOX_TABLE} where ${due} order by id limit ? for update skip locked`,
-        [this.publishDelayMs, this.batchSize],
-      );
-      if (rows.length === 0) return { published: 0 };
-      const plan = mergePlans(rows.map((row) => this.options.planOf({ ...row, id: String(row.id) })));
-      const outcome = await this.options.apply(plan);
-      // Not every instance heard it: the rows stay unpublished, and are tried again next poll.
-      if (outcome.status !== 'acknowledged') return { published: 0 };
-      await tx.execute(`update ${OUTBOX_TABLE} set published_at = clock_timestamp() where id = any(?::bigint[])`, [
-        `{${rows.map((row) => row.id).join(',')}}`,
-      ]);
+    const rows = await connection.execute<{ id: string | number; type: string; payload: unknown; tags: string[] | null }[]>(
+      `update ${OUTBOX_TABLE} set claimed_until = clock_timestamp() + ? * interval '1 millisecond'
+       where id in (select id from ${OUTBOX_TABLE} where ${due} order by id limit ? for update skip locked)
+       returning id, type, payload, tags`,
+      [this.leaseMs, this.publishDelayMs, this.batchSize],
+    );
+    if (rows.length === 0) return { published: 0 };
+    rows.sort((x, y) => Number(x.id) - Number(y.id));
+    const ids = `{${rows.map((row) => row.id).join(',')}}`;
+    const plan = mergePlans(rows.map((row) => this.options.planOf({ ...row, id: String(row.id) })));
+    let outcome: InvalidationOutcome;
+    try {
+      outcome = await this.options.apply(plan);
+    } catch (error) {
+      this.options.onError?.(error);
+      outcome = { status: 'deferred', receivers: 0, acknowledged: 0 };
+    }
+    if (outcome.status === 'acknowledged') {
+      await connection.execute(`update ${OUTBOX_TABLE} set published_at = clock_timestamp(), claimed_until = null where id = any(?::bigint[])`, [ids]);
       return { published: rows.length };
-    });
+    }
+    // Not every instance heard it: given back for the next poll, here or on another instance.
+    if (outcome.receivers === 0) this.backoffUntil = Date.now() + this.failureBackoffMs;
+    await connection.execute(`update ${OUTBOX_TABLE} set claimed_until = null where id = any(?::bigint[]) and published_at is null`, [ids]);
+    return { published: 0 };
   }
 
   /**

@@ -59,7 +59,7 @@ describe('two relays at once', () => {
         batchSize: 5,
         apply: async (plan: InvalidationPlan) => {
           applied[i]!.push(...plan.tags);
-          // Hold the rows' locks long enough for the other relay to come by.
+          // Hold the rows' lease long enough for the other relay to come by.
           await pause(30);
           return acknowledged;
         },
@@ -94,7 +94,7 @@ describe('two relays at once', () => {
     await until(() => holding);
     const tags: string[] = [];
     const quick = relay({ batchSize: 5, maxBatchesPerPoll: 1, apply: async (plan) => (tags.push(...plan.tags), acknowledged) });
-    // Without SKIP LOCKED this would wait for the slow relay's transaction.
+    // The slow relay's rows are leased: this one takes the next ones rather than wait.
     expect(await quick.poll()).toBe(5);
     expect(tags).toEqual(['Test:5', 'Test:6', 'Test:7', 'Test:8', 'Test:9']);
     release();
@@ -125,6 +125,40 @@ describe('two relays at once', () => {
     expect(applied).toBe(0);
   });
 
+  it('one that cannot reach Redis gives its rows back at once and backs off, so another publishes them', async () => {
+    await insertDue(3);
+    let tries = 0;
+    const cutOff = relay({
+      failureBackoffMs: 60_000,
+      apply: async () => {
+        tries += 1;
+        return { status: 'deferred', receivers: 0, acknowledged: 0 };
+      },
+    });
+    expect(await cutOff.poll()).toBe(0);
+    // Backing off: it does not lease the rows again (each lease would withhold them from others).
+    expect(await cutOff.poll()).toBe(0);
+    expect(tries).toBe(1);
+    expect(await relay().poll()).toBe(3);
+  });
+
+  it('one that hangs while publishing holds its rows no longer than its lease', async () => {
+    await insertDue(2);
+    let hanging = false;
+    const hung = relay({
+      leaseMs: 300,
+      apply: () => {
+        hanging = true;
+        return new Promise<never>(() => undefined);
+      },
+    });
+    void hung.poll();
+    await until(() => hanging);
+    expect(await relay().poll()).toBe(0);
+    await pause(350);
+    expect(await relay().poll()).toBe(2);
+  });
+
   it('send their statements as background work, outside the exact counts', async () => {
     await insertDue(2);
     const before = database.sql.total;
@@ -132,8 +166,8 @@ describe('two relays at once', () => {
     expect(await relay().poll()).toBe(2);
     expect(await relay().poll()).toBe(0);
     expect(database.sql.total).toBe(before);
-    // A publishing poll: check, BEGIN, SELECT ... FOR UPDATE SKIP LOCKED, UPDATE, COMMIT; an idle one: the check.
-    expect(database.sql.backgroundTotal - backgroundBefore).toBe(6);
+    // A publishing poll: check, lease (UPDATE ... RETURNING), mark published; an idle one: the check.
+    expect(database.sql.backgroundTotal - backgroundBefore).toBe(4);
   });
 });
 
