@@ -3,7 +3,8 @@
  * every instance, resumably. Two implementations of one contract:
  *
  * - `RedisLiveBus` (several instances): per topic, a Lua script sets a dedupe key for the outbox
- *   row (`SET NX EX`), appends the event to a capped stream (`XADD MAXLEN ~`) and publishes it,
+ *   row (`SET NX EX`), appends the event to a capped stream (`XADD MAXLEN`, exact: the retention a client is
+ *   promised is the one kept) and publishes it,
  *   or does nothing if the row was published to that topic before: the writer and a relay may
  *   both publish a row, subscribers hear it once. The stream entry id is the event's id: outbox
  *   ids follow insertion, not commit order, stream ids follow publication. Listening goes
@@ -170,13 +171,13 @@ export class InProcessLiveBus implements LiveBus {
 }
 
 /**
- * SET NX the row's dedupe key; if it was new, XADD to the topic's stream (capped, its ttl
+ * SET NX the row's dedupe key; if it was new, XADD to the topic's stream (capped exactly, its ttl
  * renewed) and PUBLISH the event with its stream id. KEYS: dedupe key, stream (one hash slot).
  * ARGV: channel, dedupe seconds, max length, stream ttl seconds, event JSON, row id, now (ms).
  */
 const PUBLISH_SCRIPT = `
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then return false end
-local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'r', ARGV[6], 'at', ARGV[7], 'e', ARGV[5])
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], '*', 'r', ARGV[6], 'at', ARGV[7], 'e', ARGV[5])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('PUBLISH', ARGV[1], '{"id":"' .. id .. '","at":' .. ARGV[7] .. ',"event":' .. ARGV[5] .. '}')
 return id

@@ -24,8 +24,12 @@ beforeAll(async () => {
   b = await a.startInstance();
   adminToken = await a.login(1);
 }, 60_000);
+// Every test starts with no subscription anywhere: counts taken in it are its own.
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.dispose()));
+  await until(() => a.app.live.registry.memberCount === 0 && b.app.live.registry.memberCount === 0);
+});
 afterAll(async () => {
-  await Promise.all(clients.map((client) => client.dispose()));
   await a?.stop();
 });
 
@@ -52,7 +56,7 @@ it('a client that misses three events and resumes with its last id gets exactly 
   const reference = record(client(a), RESUMABLE, { id: String(product.id) });
   const first = client(b);
   const before = record(first, RESUMABLE, { id: String(product.id) });
-  await until(() => b.app.live.registry.memberCount === 1 && a.app.live.registry.memberCount === 1);
+  await until(() => b.app.live.registry.readyCount === 1 && a.app.live.registry.readyCount === 1);
   await setPrice(product.id, 100);
   await before.waitFor(1);
   const lastId = before.payloads[0]!.extensions!.eventId!;
@@ -78,23 +82,27 @@ it('a client that misses three events and resumes with its last id gets exactly 
 
   // A resumed client shares the execution of everyone else watching the same document.
   const plain = record(again, RESUMABLE, { id: String(product.id) });
-  await until(() => b.app.live.registry.memberCount === 2);
+  await until(() => b.app.live.registry.readyCount === 2);
   expect(b.app.live.registry.distinctCount).toBe(1);
   plain.stop();
 });
 
 it('an id older than what is kept answers EVENTS_EXPIRED', async () => {
   const product = a.dataset.products[1]!;
+  const baseline = b.app.live.registry.readyCount;
   const watcher = client(b);
   const live = record(watcher, RESUMABLE, { id: String(product.id) });
-  await until(() => b.app.live.registry.memberCount >= 1);
+  await until(() => b.app.live.registry.readyCount === baseline + 1);
   await setPrice(product.id, 200);
   await live.waitFor(1);
   const oldest = live.payloads[0]!.extensions!.eventId!;
-  // LIVE_STREAM_MAXLEN is 5 (trimmed approximately, by whole nodes): push it well out.
-  for (let price = 201; price < 330; price += 1) await setPrice(product.id, price);
-  await live.waitFor(130);
+  // LIVE_STREAM_MAXLEN is 5: five more events push it out.
+  for (let price = 201; price <= 205; price += 1) await setPrice(product.id, price);
+  await live.waitFor(6);
 
+  const kept = record(client(b), RESUMABLE, { id: String(product.id), after: live.payloads[1]!.extensions!.eventId! });
+  await kept.waitFor(4);
+  expect(kept.errors).toBeUndefined();
   const late = record(client(b), RESUMABLE, { id: String(product.id), after: oldest });
   await late.ended();
   expect(late.errors?.[0]?.extensions?.code).toBe('EVENTS_EXPIRED');
@@ -106,9 +114,10 @@ it('an id older than what is kept answers EVENTS_EXPIRED', async () => {
 
 it('a price changed with plain SQL reaches productUpdated watchers (trigger row, published by the relay)', async () => {
   const product = a.dataset.products[2]!;
+  const baseline = b.app.live.registry.readyCount;
   const watcher = client(b);
   const updates = record(watcher, benchDocument('product-updated'), { id: String(product.id) });
-  await until(() => b.app.live.registry.memberCount >= 1);
+  await until(() => b.app.live.registry.readyCount === baseline + 1);
   const psql = new Client({ connectionString: a.config.databaseUrl });
   await psql.connect();
   try {

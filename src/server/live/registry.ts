@@ -86,6 +86,8 @@ export class LiveRegistry {
   resolutions = 0;
   /** Members across all distinct subscriptions. */
   memberCount = 0;
+  /** Members that receive live events: their topic's subscription is acknowledged (and their replay done). */
+  readyCount = 0;
 
   constructor(private readonly options: LiveRegistryOptions) {}
 
@@ -114,13 +116,19 @@ export class LiveRegistry {
     const joined = distinct;
     const topic = this.topics.get(plan.topic)!;
     let left = false;
-    const ready = after ? this.replay(joined, member, topic, after) : topic.subscription.ready;
+    let counted = false;
+    const ready = (after ? this.replay(joined, member, topic, after) : topic.subscription.ready).then(() => {
+      if (left) return;
+      counted = true;
+      this.readyCount += 1;
+    });
     return {
       ready,
       leave: () => {
         if (left) return;
         left = true;
         this.memberCount -= 1;
+        if (counted) this.readyCount -= 1;
         joined.members.delete(member);
         if (joined.members.size > 0 || this.distincts.get(plan.key) !== joined) return;
         this.distincts.delete(plan.key);
