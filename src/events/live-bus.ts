@@ -270,8 +270,9 @@ export class RedisLiveBus implements LiveBus {
       void created.subId
         .then(() => this.options.publisher.xrevrange(this.streamKey(topic), '+', '-', 'COUNT', 1))
         .then((last) => {
-          const id = last[0]?.[0];
-          if (id && (created.lastId === undefined || compareEventIds(id, created.lastId) > 0)) created.lastId = id;
+          // No stream yet: a catch-up reads it from its start.
+          const id = last[0]?.[0] ?? '0-0';
+          if (created.lastId === undefined || compareEventIds(id, created.lastId) > 0) created.lastId = id;
         })
         .catch(() => undefined);
     }
@@ -296,27 +297,39 @@ export class RedisLiveBus implements LiveBus {
     else deliver(state, event, this.options.onError);
   }
 
-  /** After a reconnect (ioredis re-subscribes by itself), each topic reads what it missed from its stream. */
+  /**
+   * After a reconnect each topic reads what it missed from its stream. ioredis re-subscribes
+   * right after announcing `ready`; a PING sent behind those SUBSCRIBEs answers once they are
+   * in place, so nothing published after the read can slip between it and the subscription.
+   * Messages arriving meanwhile are held, then delivered after the read, duplicates skipped.
+   */
   private readonly onSubscriberReady = () => {
     if (!this.connectedBefore) {
       this.connectedBefore = true;
       return;
     }
-    for (const [topic, state] of this.topics) {
-      if (state.catchUp || state.lastId === undefined) continue;
-      state.catchUp = [];
-      const from = state.lastId;
-      void this.read(topic, `(${from}`)
-        .catch((error: unknown) => {
-          this.options.onError?.(error);
-          return [] as LiveEvent[];
-        })
-        .then((missed) => {
-          const buffered = state.catchUp ?? [];
-          state.catchUp = undefined;
-          for (const event of [...missed, ...buffered]) deliver(state, event, this.options.onError);
-        });
-    }
+    const catching = [...this.topics].filter(([, state]) => !state.catchUp && state.lastId !== undefined);
+    for (const [, state] of catching) state.catchUp = [];
+    process.nextTick(() => {
+      void this.options.subscriber
+        .ping()
+        .catch(() => undefined)
+        .then(() =>
+          Promise.all(
+            catching.map(async ([topic, state]) => {
+              let missed: LiveEvent[] = [];
+              try {
+                missed = await this.read(topic, `(${state.lastId!}`);
+              } catch (error) {
+                this.options.onError?.(error);
+              }
+              const held = state.catchUp ?? [];
+              state.catchUp = undefined;
+              for (const event of [...missed, ...held]) deliver(state, event, this.options.onError);
+            }),
+          ),
+        );
+    });
   };
 
   private async read(topic: string, from: string): Promise<LiveEvent[]> {
