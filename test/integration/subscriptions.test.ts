@@ -111,3 +111,61 @@ describe('one resolution per distinct subscription', () => {
     for (const recording of recordings) recording.stop();
   });
 });
+
+describe('stockChanged and categoryChanged', () => {
+  it('stockChanged hears stock changes (an order, the back office) and not price changes', async () => {
+    const product = a.dataset.products[7]!;
+    const baseline = b.app.live.registry.readyCount;
+    const stock = record(client(b), 'subscription ($id: ID!) { stockChanged(productId: $id) { id stock } }', { id: String(product.id) });
+    await listening(b, baseline, 1);
+    const before = (await a.request('query ($id: ID!) { product(id: $id) { stock } }', { id: String(product.id) })).body.data.product.stock;
+
+    await setPrice(a, product.id, 999);
+    const adjusted = await a.request('mutation ($id: ID!) { adjustStock(id: $id, delta: 5) { stock } }', { id: String(product.id) }, { token: adminToken });
+    expect(adjusted.body.errors).toBeUndefined();
+    await stock.waitFor(1);
+    expect(stock.payloads[0]!.data.stockChanged).toEqual({ id: String(product.id), stock: before + 5 });
+
+    const placed = await a.request(
+      'mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }',
+      { input: { items: [{ productId: String(product.id), quantity: 2 }] } },
+      { token: await a.login(3) },
+    );
+    expect(placed.body.errors).toBeUndefined();
+    await stock.waitFor(2);
+    expect(stock.payloads[1]!.data.stockChanged.stock).toBe(before + 3);
+    expect(stock.payloads).toHaveLength(2);
+  });
+
+  it('categoryChanged hears products added to, moved into and moved out of the category', async () => {
+    const [home, away] = a.dataset.categories;
+    const baseline = b.app.live.registry.readyCount;
+    const QUERY = 'subscription ($id: ID!) { categoryChanged(id: $id) { kind category { id } product { id category { id } } } }';
+    const homeChanges = record(client(b), QUERY, { id: String(home!.id) });
+    const awayChanges = record(client(b), QUERY, { id: String(away!.id) });
+    await listening(b, baseline, 2);
+
+    const created = await a.request(
+      'mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }',
+      { input: { sku: 'LIVE-1', name: 'Live one', priceCents: 100, categoryId: String(home!.id) } },
+      { token: adminToken },
+    );
+    expect(created.body.errors).toBeUndefined();
+    const id = String(created.body.data.createProduct.id);
+    await homeChanges.waitFor(1);
+    expect(homeChanges.payloads[0]!.data.categoryChanged).toEqual({ kind: 'ADDED', category: { id: String(home!.id) }, product: { id, category: { id: String(home!.id) } } });
+
+    const moved = await a.request('mutation ($id: ID!, $c: ID!) { updateProduct(id: $id, input: { categoryId: $c }) { id } }', { id, c: String(away!.id) }, { token: adminToken });
+    expect(moved.body.errors).toBeUndefined();
+    await Promise.all([homeChanges.waitFor(2), awayChanges.waitFor(1)]);
+    expect(homeChanges.payloads[1]!.data.categoryChanged).toEqual({ kind: 'MOVED_OUT', category: { id: String(home!.id) }, product: { id, category: { id: String(away!.id) } } });
+    expect(awayChanges.payloads[0]!.data.categoryChanged).toEqual({ kind: 'MOVED_IN', category: { id: String(away!.id) }, product: { id, category: { id: String(away!.id) } } });
+
+    // A price change is no category change.
+    await setPrice(a, Number(id), 5);
+    const again = await a.request('mutation ($id: ID!, $c: ID!) { updateProduct(id: $id, input: { categoryId: $c }) { id } }', { id, c: String(home!.id) }, { token: adminToken });
+    expect(again.body.errors).toBeUndefined();
+    await homeChanges.waitFor(3);
+    expect(homeChanges.payloads.map((payload) => payload.data.categoryChanged.kind)).toEqual(['ADDED', 'MOVED_OUT', 'MOVED_IN']);
+  });
+});
