@@ -128,3 +128,33 @@ it('a price changed with plain SQL reaches productUpdated watchers (trigger row,
   await updates.waitFor(1);
   expect(updates.payloads[0]!.data.productUpdated).toEqual(expect.objectContaining({ id: String(product.id), priceCents: 31337 }));
 });
+
+it('the graphql-ws client resumes by itself when `after` is kept up to date in the payload it re-sends (the README recipe)', async () => {
+  const product = a.dataset.products[3]!;
+  const reference = record(client(a), RESUMABLE, { id: String(product.id) });
+  const retrying = liveClient(b.url, { retryAttempts: 5, retryWait: () => new Promise((resolve) => setTimeout(resolve, 200)), shouldRetry: () => true });
+  clients.push(retrying);
+  const request = { query: RESUMABLE, variables: { id: String(product.id), after: null as string | null } };
+  const received: { eventId: string; price: number }[] = [];
+  retrying.subscribe(request, {
+    next: (result: any) => {
+      request.variables.after = result.extensions?.eventId ?? request.variables.after;
+      received.push({ eventId: result.extensions.eventId, price: result.data.productUpdated.priceCents });
+    },
+    error: () => undefined,
+    complete: () => undefined,
+  });
+  await until(() => b.app.live.registry.readyCount === 1 && a.app.live.registry.readyCount === 1);
+  await setPrice(product.id, 400);
+  await until(() => received.length === 1);
+
+  retrying.terminate();
+  for (const price of [401, 402, 403]) await setPrice(product.id, price);
+  await reference.waitFor(4);
+  await until(() => received.length >= 4);
+  await setPrice(product.id, 404);
+  await reference.waitFor(5);
+  await until(() => received.length >= 5);
+  expect(received.map((event) => event.eventId)).toEqual(reference.payloads.map((payload) => payload.extensions!.eventId));
+  expect(received.at(-1)!.price).toBe(404);
+});
