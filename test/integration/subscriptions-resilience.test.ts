@@ -9,57 +9,35 @@ import vm from 'node:vm';
 import v8 from 'node:v8';
 import Redis from 'ioredis';
 import { TEST_REDIS_URL } from '../helpers/env';
-import { liveClient, record, type LiveClient } from '../helpers/live';
-import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
+import { liveClient, record, useLiveInstances } from '../helpers/live';
+import type { TestInstance, TestServer } from '../helpers/server';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { until } from '../helpers/until';
 
-let a: TestServer;
-let b: TestInstance;
 let proxy: TcpProxy;
 let redis: Redis;
-let adminToken: string;
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  const target = new URL(TEST_REDIS_URL);
-  proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
-  a = await startTestServer({
-    label: 'subscriptions_resilience',
-    redis: true,
-    config: { OUTBOX_POLL_MS: '100', OUTBOX_PUBLISH_DELAY_MS: '300', LIVE_SOCKETS_PER_ADDRESS_MAX: '1000' },
-  });
-  // Reaches Redis (cache, invalidations and live updates) only through the proxy.
-  b = await a.startInstance({ REDIS_URL: proxy.url, REDIS_COMMAND_TIMEOUT_MS: '200' });
+const live = useLiveInstances({
+  label: 'subscriptions_resilience',
+  config: { OUTBOX_POLL_MS: '100', OUTBOX_PUBLISH_DELAY_MS: '300', LIVE_SOCKETS_PER_ADDRESS_MAX: '1000' },
+  // B reaches Redis (cache, invalidations and live updates) only through the proxy.
+  second: async () => {
+    const target = new URL(TEST_REDIS_URL);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    return { REDIS_URL: proxy.url, REDIS_COMMAND_TIMEOUT_MS: '200' };
+  },
+});
+const { client, setPrice } = live;
+const WATCH = 'subscription ($id: ID!) { productUpdated(id: $id) { id priceCents } }';
+let a: TestServer;
+let b: TestInstance;
+beforeAll(() => {
+  ({ a, b } = live);
   redis = new Redis(TEST_REDIS_URL);
-  adminToken = await a.login(1);
-}, 60_000);
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-  await until(() => a.app.live.registry.memberCount === 0 && b.app.live.registry.memberCount === 0);
 });
 afterAll(async () => {
-  await a?.stop();
   await proxy?.close();
   redis?.disconnect();
 });
-
-function client(instance: TestInstance, token?: string): LiveClient {
-  const made = liveClient(instance.url, { token });
-  clients.push(made);
-  return made;
-}
-
-const WATCH = 'subscription ($id: ID!) { productUpdated(id: $id) { id priceCents } }';
-
-async function setPrice(instance: TestInstance, id: number, price: number) {
-  const result = await instance.request(
-    'mutation ($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceCents: $price }) { id } }',
-    { id: String(id), price },
-    { token: adminToken },
-  );
-  expect(result.body.errors).toBeUndefined();
-}
 
 const channel = (instance: TestInstance, topic: string) => `${instance.config.cacheKeyPrefix}:live:${topic}`;
 async function numsub(name: string): Promise<number> {

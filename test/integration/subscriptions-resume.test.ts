@@ -6,47 +6,19 @@
  */
 import { Client } from 'pg';
 import { benchDocument } from '../helpers/documents';
-import { liveClient, record, type LiveClient } from '../helpers/live';
-import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
+import { liveClient, record, useLiveInstances } from '../helpers/live';
+import type { TestInstance, TestServer } from '../helpers/server';
 import { until } from '../helpers/until';
 
+const live = useLiveInstances({
+  label: 'subscriptions_resume',
+  config: { OUTBOX_POLL_MS: '100', OUTBOX_PUBLISH_DELAY_MS: '300', LIVE_STREAM_MAXLEN: '5' },
+});
 let a: TestServer;
 let b: TestInstance;
-let adminToken: string;
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  a = await startTestServer({
-    label: 'subscriptions_resume',
-    redis: true,
-    config: { OUTBOX_POLL_MS: '100', OUTBOX_PUBLISH_DELAY_MS: '300', LIVE_STREAM_MAXLEN: '5' },
-  });
-  b = await a.startInstance();
-  adminToken = await a.login(1);
-}, 60_000);
-// Every test starts with no subscription anywhere: counts taken in it are its own.
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-  await until(() => a.app.live.registry.memberCount === 0 && b.app.live.registry.memberCount === 0);
-});
-afterAll(async () => {
-  await a?.stop();
-});
-
-function client(instance: TestInstance): LiveClient {
-  const made = liveClient(instance.url);
-  clients.push(made);
-  return made;
-}
-
-async function setPrice(id: number, price: number) {
-  const result = await a.request(
-    'mutation ($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceCents: $price }) { id } }',
-    { id: String(id), price },
-    { token: adminToken },
-  );
-  expect(result.body.errors).toBeUndefined();
-}
+beforeAll(() => ({ a, b } = live));
+const client = (instance: TestInstance) => live.client(instance);
+const setPrice = (id: number, price: number) => live.setPrice(live.a, id, price);
 
 const RESUMABLE = 'subscription ($id: ID!, $after: String) { productUpdated(id: $id, after: $after) { id priceCents } }';
 
@@ -133,7 +105,6 @@ it('the graphql-ws client resumes by itself when `after` is kept up to date in t
   const product = a.dataset.products[3]!;
   const reference = record(client(a), RESUMABLE, { id: String(product.id) });
   const retrying = liveClient(b.url, { retryAttempts: 5, retryWait: () => new Promise((resolve) => setTimeout(resolve, 200)), shouldRetry: () => true });
-  clients.push(retrying);
   const request = { query: RESUMABLE, variables: { id: String(product.id), after: null as string | null } };
   const received: { eventId: string; price: number }[] = [];
   retrying.subscribe(request, {
@@ -157,4 +128,5 @@ it('the graphql-ws client resumes by itself when `after` is kept up to date in t
   await until(() => received.length >= 5);
   expect(received.map((event) => event.eventId)).toEqual(reference.payloads.map((payload) => payload.extensions!.eventId));
   expect(received.at(-1)!.price).toBe(404);
+  await retrying.dispose();
 });

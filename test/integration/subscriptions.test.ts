@@ -4,41 +4,16 @@
  * workload documents are served unchanged; equal subscriptions share one execution per event.
  */
 import { benchDocument } from '../helpers/documents';
-import { liveClient, record, type LiveClient } from '../helpers/live';
-import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
+import { record, useLiveInstances } from '../helpers/live';
+import type { TestInstance, TestServer } from '../helpers/server';
 import { until } from '../helpers/until';
 
+const live = useLiveInstances({ label: 'subscriptions', config: { LIVE_SOCKETS_PER_ADDRESS_MAX: '1000' } });
+const { client, setPrice } = live;
 let a: TestServer;
 let b: TestInstance;
 let adminToken: string;
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  a = await startTestServer({ label: 'subscriptions', redis: true, config: { LIVE_SOCKETS_PER_ADDRESS_MAX: '1000' } });
-  b = await a.startInstance();
-  adminToken = await a.login(1);
-}, 60_000);
-// Every test starts with no subscription anywhere: counts taken in it are its own.
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-  await until(() => a.app.live.registry.memberCount === 0 && b.app.live.registry.memberCount === 0);
-});
-afterAll(async () => {
-  await a?.stop();
-});
-
-function client(instance: TestInstance, token?: string): LiveClient {
-  const made = liveClient(instance.url, { token });
-  clients.push(made);
-  return made;
-}
-
-const UPDATE_PRICE = 'mutation ($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceCents: $price }) { id priceCents } }';
-
-async function setPrice(instance: TestInstance, id: number, price: number) {
-  const result = await instance.request(UPDATE_PRICE, { id: String(id), price }, { token: adminToken });
-  expect(result.body.errors).toBeUndefined();
-}
+beforeAll(() => ({ a, b, adminToken } = live));
 
 /** Waits until `count` more subscriptions of `instance` hear live events (their topics' SUBSCRIBEs are acknowledged). */
 function listening(instance: TestInstance, baseline: number, count: number) {
