@@ -130,3 +130,24 @@ it('the graphql-ws client resumes by itself when `after` is kept up to date in t
   expect(received.at(-1)!.price).toBe(404);
   await retrying.dispose();
 });
+
+it('an outbox row published twice (its writer, then a relay) reaches subscribers once', async () => {
+  const product = a.dataset.products[4]!;
+  const watcher = record(client(b), RESUMABLE, { id: String(product.id) });
+  await until(() => b.app.live.registry.readyCount === 1);
+  const row = (id: string) => ({
+    id,
+    type: 'ProductUpdated',
+    payload: { type: 'ProductUpdated', productId: product.id, fields: ['priceCents'], categoryIds: [] },
+    tags: null,
+  });
+  await a.app.live.publish([row('900000001')]);
+  await b.app.live.publish([row('900000001')]);
+  await a.app.live.publish([row('900000002')]);
+  await watcher.waitFor(2);
+  await setPrice(product.id, 77);
+  await watcher.waitFor(3);
+  // The third payload is the price change: the duplicate never arrived in between.
+  expect(watcher.payloads).toHaveLength(3);
+  expect(watcher.payloads[2]!.data.productUpdated.priceCents).toBe(77);
+});
