@@ -4,7 +4,8 @@
  * workload documents are served unchanged; equal subscriptions share one execution per event.
  */
 import { benchDocument } from '../helpers/documents';
-import { record, useLiveInstances } from '../helpers/live';
+import WebSocket from 'ws';
+import { record, useLiveInstances, wsUrl } from '../helpers/live';
 import type { TestInstance, TestServer } from '../helpers/server';
 import { until } from '../helpers/until';
 
@@ -84,6 +85,35 @@ describe('one resolution per distinct subscription', () => {
     expect(firsts.size).toBe(1);
     expect(recordings[0]!.payloads[1]!.data.productUpdated.priceCents).toBe(1002);
     for (const recording of recordings) recording.stop();
+  });
+
+
+  it('writes the same payload bytes to every socket: only the frame\'s id differs', async () => {
+    const product = a.dataset.products[6]!;
+    const frames: string[][] = [[], []];
+    const sockets = await Promise.all(
+      frames.map(
+        (received, n) =>
+          new Promise<WebSocket>((resolve) => {
+            const socket = new WebSocket(wsUrl(b.url), 'graphql-transport-ws');
+            socket.on('message', (data) => {
+              const text = String(data);
+              if (text.includes('"connection_ack"')) {
+                socket.send(JSON.stringify({ id: `client-${n}`, type: 'subscribe', payload: { query: benchDocument('product-updated'), variables: { id: String(product.id) } } }));
+                resolve(socket);
+              } else received.push(text);
+            });
+            socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+          }),
+      ),
+    );
+    await listening(b, 0, 2);
+    await setPrice(a, product.id, 6060);
+    await until(() => frames.every((received) => received.length === 1));
+    const [first, second] = frames.map((received) => received[0]!);
+    expect(first!.startsWith('{"id":"client-0","type":"next","payload":')).toBe(true);
+    expect(first!.replace('"client-0"', '"client-1"')).toBe(second);
+    for (const socket of sockets) socket.close();
   });
 });
 
