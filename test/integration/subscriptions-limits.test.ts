@@ -113,6 +113,13 @@ describe('closed with graphql-ws close codes, others go on', () => {
     await bystanderStillServed();
   });
 
+  it('a message larger than LIVE_MAX_MESSAGE_BYTES: 1009', async () => {
+    const socket = await rawSocket();
+    socket.socket.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(70_000) } }));
+    expect((await socket.closed).code).toBe(1009);
+    await bystanderStillServed();
+  });
+
   it('no connection_init in time (LIVE_CONNECTION_INIT_TIMEOUT_MS): 4408', async () => {
     const socket = await rawSocket();
     expect((await socket.closed).code).toBe(4408);

@@ -194,6 +194,13 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
     config.liveKeepAliveMs,
   );
 
+  // graphql-ws prints a socket's errors to stderr; a client sending oversized or broken frames
+  // (ws has already closed the socket with the right code) would fill it. Logged instead.
+  wss.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (err) => logger.debug({ err }, 'live: a WebSocket failed (closed by ws with its code)'));
+  });
+
   /**
    * The registry membership of one subscription, as graphql-ws expects a subscription: an
    * async iterable. `return()` (complete, close) leaves; a failure rejects `next()`.
