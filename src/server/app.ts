@@ -37,6 +37,7 @@ import { reportInvalidation } from './request-stats-plugin';
 import { createSessionResolver } from '../session/session-cache';
 import { createContextFactory, createLiveContextFactory, SESSION_COOKIE, type ContextFactoryOptions } from './context';
 import { createLive, type Live } from './live';
+import { refuseHttpSubscriptions } from './live/http-subscriptions';
 import { browserCors } from './cors';
 import { healthRoutes } from './health';
 import { assignRequestId } from './request-id';
@@ -182,6 +183,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       // Subscriptions' sockets close (1001) when Apollo drains, as its docs set it up.
       liveServer.drainPlugin,
+      refuseHttpSubscriptions<Context>(),
       production
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }),

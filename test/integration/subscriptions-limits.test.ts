@@ -149,6 +149,13 @@ describe('closed with graphql-ws close codes, others go on', () => {
   });
 });
 
+it('a subscription sent over HTTP is refused with 400 BAD_REQUEST naming the WebSocket', async () => {
+  const response = await server.request(WATCH, { id: '1' });
+  expect(response.status).toBe(400);
+  expect(response.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+  expect(response.body.errors?.[0]?.message).toMatch(/WebSocket/);
+});
+
 it('/metrics shows sockets, subscriptions, distinct subscriptions, events, messages, executions and latency', async () => {
   await bystanderStillServed();
   const text = await (await server.raw({ path: '/metrics' })).text();
