@@ -164,7 +164,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     policies: cacheLayer.policies,
     cache: cacheLayer.cache,
     orm: database.orm,
-    resolveSession,
     contextFor: createLiveContextFactory(contextOptions),
     formatError,
     metricsRegistry: metrics.registry,

@@ -1,8 +1,10 @@
 /**
  * Private live updates: orderStatusChanged refuses anonymous sockets, delivers only the owner's
- * orders (whichever instance changed them), and ends when the session ends, on every instance.
+ * orders (whichever instance changed them), and ends when the session ends (on every instance)
+ * or expires.
  * Also the mutations that drive it: updateOrderStatus (ADMIN) and cancelOrder (owner, PENDING).
  */
+import { createHash } from 'node:crypto';
 import { liveClient, record, useLiveInstances } from '../helpers/live';
 import type { TestInstance, TestServer } from '../helpers/server';
 import { until } from '../helpers/until';
@@ -119,4 +121,17 @@ it('accepts the session cookie of the upgrade request, and refuses a bad token (
   await until(() => bad.closes.length > 0);
   expect(bad.closes[0]!.code).toBe(4403);
   await cookieClient.dispose();
+});
+
+it('ends private subscriptions when the session expires', async () => {
+  const token = await a.login(8);
+  // Runs out three seconds from now (as if signed in a week ago).
+  await a.database.orm.em.getConnection().execute(`update session set expires_at = now() + interval '3 seconds' where id = ?`, [
+    createHash('sha256').update(token).digest('hex'),
+  ]);
+  const members = b.app.live.registry.readyCount;
+  const orders = record(client(b, token), ORDER_CHANGES);
+  await until(() => b.app.live.registry.readyCount === members + 1);
+  await orders.ended();
+  expect(orders.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
 });

@@ -17,7 +17,6 @@ import type { Context, Viewer } from '../../modules/context';
 import { tagsForEvent } from '../../modules/invalidation';
 import { livePublicationsOf } from '../../modules/live/live.topics';
 import { closeRedis, createCacheClient, createSubscriberClient } from '../../redis/clients';
-import type { SessionResolver } from '../../session/session-cache';
 import type { Logger } from '../logger';
 import { createLiveMetrics } from './live-metrics';
 import { createPlanner } from './plan';
@@ -40,7 +39,6 @@ export function createLive(options: {
   policies: PolicyMap;
   cache: TwoTierCache | undefined;
   orm: Orm;
-  resolveSession: SessionResolver;
   contextFor: (viewer: Viewer | null) => Context;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   metricsRegistry: Registry;
@@ -110,7 +108,6 @@ export function createLive(options: {
         schema: options.schema,
         config,
         orm: options.orm,
-        resolveSession: options.resolveSession,
         registry,
         bus,
         plan: createPlanner({ schema: options.schema, policies: options.policies }),
