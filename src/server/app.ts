@@ -1,6 +1,7 @@
 /**
  * The composition root of the HTTP side: Express 5 with Apollo Server 5 on a plain Node HTTP
- * server (so a WebSocket server can later share the port), health routes, and an ordered stop.
+ * server, which the subscriptions' WebSocket server shares (see `live/`), health routes, and
+ * an ordered stop.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
