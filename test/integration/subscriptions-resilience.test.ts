@@ -108,12 +108,18 @@ it('10,000 connect-subscribe-disconnect cycles leave sockets, subscriptions, top
     redisSubscriptions: Object.keys(pubsub.subscriptionMap).length,
     messageListeners: subscriber.listenerCount('message'),
     readyListeners: subscriber.listenerCount('ready'),
-    sockets: a.app.httpServer.listenerCount('upgrade'),
+    upgradeListeners: a.app.httpServer.listenerCount('upgrade'),
+    sockets: a.app.live.server!.socketCount(),
+    wsClients: a.app.live.server!.wss.clients.size,
+    subscriptions: a.app.live.server!.subscriptionCount(),
+    addresses: a.app.live.server!.addressCount(),
   });
   const gc = (() => {
     v8.setFlagsFromString('--expose-gc');
     return vm.runInNewContext('gc') as () => void;
   })();
+  // The sockets of earlier tests finish closing first.
+  await until(() => a.app.live.server!.socketCount() === 0);
   const start = snapshot();
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
@@ -127,8 +133,9 @@ it('10,000 connect-subscribe-disconnect cycles leave sockets, subscriptions, top
     await Promise.all(batchClients.map((batchClient) => batchClient.dispose()));
     await until(() => a.app.live.registry.memberCount === 0, 20_000);
   }
-  await until(() => a.app.live.bus.topicCount === 0 && pubsub.subsRefsMap.size === 0);
+  await until(() => a.app.live.bus.topicCount === 0 && pubsub.subsRefsMap.size === 0 && a.app.live.server!.socketCount() === 0);
   expect(snapshot()).toEqual(start);
+  expect(start).toMatchObject({ members: 0, sockets: 0, subscriptions: 0, addresses: 0, busTopics: 0 });
   gc();
   // Bounded growth: 10,000 cycles leaking even 5 KB each would show as 50 MB.
   expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(20 * 1024 * 1024);

@@ -30,6 +30,8 @@ export interface Live {
   publish(rows: readonly OutboxRow[]): Promise<void>;
   /** Starts the WebSocket server on `httpServer` (call once the schema is final). */
   attach(httpServer: http.Server): LiveServer;
+  /** The WebSocket server, once attached. */
+  readonly server: LiveServer | undefined;
   close(): Promise<void>;
 }
 
@@ -98,6 +100,9 @@ export function createLive(options: {
   return {
     bus,
     registry,
+    get server() {
+      return server;
+    },
     publish: async (rows) => {
       const publications = livePublicationsOf(rows);
       if (publications.length > 0) await bus.publish(publications);

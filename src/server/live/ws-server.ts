@@ -83,6 +83,8 @@ export interface LiveServer {
   drainPlugin: ApolloServerPlugin;
   socketCount(): number;
   subscriptionCount(): number;
+  /** Client addresses holding sockets (the per-address limit's bookkeeping). */
+  addressCount(): number;
 }
 
 /** A pending promise, with how to settle it from outside. */
@@ -285,5 +287,6 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
     },
     socketCount: () => sockets,
     subscriptionCount: () => subscriptions,
+    addressCount: () => perAddress.size,
   };
 }
