@@ -151,3 +151,28 @@ it('an outbox row published twice (its writer, then a relay) reaches subscribers
   expect(watcher.payloads).toHaveLength(3);
   expect(watcher.payloads[2]!.data.productUpdated.priceCents).toBe(77);
 });
+
+it('a product deleted with plain SQL reaches categoryChanged watchers as REMOVED', async () => {
+  const category = a.dataset.categories[2]!;
+  const changes = record(client(b), 'subscription ($id: ID!) { categoryChanged(id: $id) { kind productId product { id } } }', { id: String(category.id) });
+  await until(() => b.app.live.registry.readyCount === 1);
+  const created = await a.request(
+    'mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }',
+    { input: { sku: 'LIVE-DEL', name: 'Short-lived', priceCents: 1, categoryId: String(category.id) } },
+    { token: live.adminToken },
+  );
+  const id = String(created.body.data.createProduct.id);
+  await changes.waitFor(1);
+  const psql = new Client({ connectionString: a.config.databaseUrl });
+  await psql.connect();
+  try {
+    await psql.query('delete from product where id = $1', [Number(id)]);
+  } finally {
+    await psql.end();
+  }
+  await changes.waitFor(2);
+  expect(changes.payloads.map((payload) => payload.data.categoryChanged)).toEqual([
+    { kind: 'ADDED', productId: id, product: { id } },
+    { kind: 'REMOVED', productId: id, product: null },
+  ]);
+});
