@@ -24,8 +24,14 @@ export interface OutboxRelayOptions {
   /** Drops what a plan names on every instance, and says how that went. */
   apply: (plan: InvalidationPlan) => Promise<InvalidationOutcome>;
   /**
+   * Publishes the rows to live subscribers once their drop is acknowledged (idempotent by row
+   * id: a row its writer published already reaches nobody twice). Rejecting leaves them
+   * unpublished. Default: none.
+   */
+  publishLive?: (rows: readonly OutboxRow[]) => Promise<void>;
+  /**
    * Default: always. False while this instance cannot reach the others (its subscriber to
-   * Redis is down): its publications would be deferred anyway, and the rows it locked meanwhile
+   * Redis is down): its publications would be deferred anyway, and the rows it leased meanwhile
    * would be withheld from relays that can.
    */
   canPublish?: () => boolean;
@@ -173,6 +179,7 @@ export class OutboxRelay {
       this.options.onError?.(error);
       outcome = { status: 'deferred', receivers: 0, acknowledged: 0 };
     }
+    if (outcome.status === 'acknowledged') outcome = await this.deliver(rows, outcome);
     if (outcome.status === 'acknowledged') {
       await connection.execute(`update ${OUTBOX_TABLE} set published_at = clock_timestamp(), claimed_until = null where id = any(?::bigint[])`, [ids]);
       return { published: rows.length };
@@ -181,6 +188,18 @@ export class OutboxRelay {
     if (outcome.receivers === 0) this.backoffUntil = Date.now() + this.failureBackoffMs;
     await connection.execute(`update ${OUTBOX_TABLE} set claimed_until = null where id = any(?::bigint[]) and published_at is null`, [ids]);
     return { published: 0 };
+  }
+
+  /** Hands acknowledged rows to live subscribers; a failure leaves them for a later poll. */
+  private async deliver(rows: readonly { id: string | number; type: string; payload: unknown; tags: string[] | null }[], outcome: InvalidationOutcome): Promise<InvalidationOutcome> {
+    if (!this.options.publishLive) return outcome;
+    try {
+      await this.options.publishLive(rows.map((row) => ({ ...row, id: String(row.id) })));
+      return outcome;
+    } catch (error) {
+      this.options.onError?.(error);
+      return { ...outcome, status: 'deferred' };
+    }
   }
 
   /**

@@ -2,7 +2,8 @@
  * The transactional outbox. A write records what it changed as rows of `outbox_event` in its own
  * transaction (or in the very statement that changes the data), and publishes them once
  * committed: the cache drops their tags on every instance, then in-process subscribers hear
- * the domain events. A row stays unpublished until every instance has acknowledged the drop;
+ * the domain events, and the live bus carries them to subscribers on every instance. A row stays
+ * unpublished until every instance has acknowledged the drop and the live bus has taken it;
  * the relay (`outbox-relay.ts`) publishes rows left so for longer than a short delay, so a
  * writer cut off from Redis, or dead after its commit, loses no invalidation.
  *
@@ -65,14 +66,16 @@ function recordsParam(records: readonly OutboxRecord[]): string {
  * An INSERT of `records` (one statement whatever their number), to run on its own or as a
  * data-modifying CTE of the statement that changes the data. With `gate`, the name of an
  * earlier CTE, the rows are written only if that CTE returned rows (the change happened).
- * Returns the new ids as `id`.
+ * Returns the new ids as `id`; ids are drawn in the records' order, so sorted they pair with
+ * the records (RETURNING itself promises no order).
  */
 export function outboxInsert(records: readonly OutboxRecord[], gate?: string): { sql: string; params: unknown[] } {
   return {
     sql: `insert into ${OUTBOX_TABLE} (type, payload, tags)
       select r.type, r.payload, case when jsonb_typeof(r.tags) = 'array' then array(select jsonb_array_elements_text(r.tags)) end
-      from jsonb_to_recordset(?::jsonb) as r(type text, payload jsonb, tags jsonb)
+      from rows from (jsonb_to_recordset(?::jsonb) as (type text, payload jsonb, tags jsonb)) with ordinality as r(type, payload, tags, n)
       ${gate ? `where exists (select 1 from ${gate})` : ''}
+      order by r.n
       returning id`,
     params: [recordsParam(records)],
   };
@@ -86,6 +89,11 @@ export interface EventOutboxOptions {
   apply: (plan: InvalidationPlan) => Promise<InvalidationOutcome>;
   /** Hears the domain events after the drop. */
   bus: EventBus;
+  /**
+   * Publishes the write's rows to live subscribers after the drop (idempotent by row id).
+   * Rejecting leaves the rows unpublished, for the relay to publish again. Default: none.
+   */
+  publishLive?: (rows: readonly OutboxRow[]) => Promise<void>;
   /** Told how each write's invalidation went (for the request's `extensions` and metrics). */
   onOutcome?: (outcome: InvalidationOutcome, write: RecordedWrite) => void;
   /** A failure to mark rows published: the relay publishes them again later. */
@@ -109,7 +117,7 @@ export class EventOutbox {
     if (events.length === 0) return this.recorded([], []);
     const insert = outboxInsert(this.recordsOf(events));
     const rows = await em.execute<{ id: string }[]>(insert.sql, insert.params);
-    return this.recorded(rows.map((row) => String(row.id)), events);
+    return this.recorded(sortIds(rows.map((row) => String(row.id))), events);
   }
 
   /**
@@ -138,10 +146,26 @@ export class EventOutbox {
       this.options.onError?.(error);
       outcome = { status: 'deferred', receivers: 0, acknowledged: 0 };
     }
-    if (outcome.status === 'acknowledged') this.markPublished(write.ids);
+    const live = await this.publishLive(write);
+    if (outcome.status === 'acknowledged' && live) this.markPublished(write.ids);
     this.options.onOutcome?.(outcome, write);
     if (write.events.length > 0) await this.options.bus.publish(...write.events);
     return outcome;
+  }
+
+  /** True when the write's events reached the live bus (or there was nothing to send). */
+  private async publishLive(write: RecordedWrite): Promise<boolean> {
+    const { publishLive } = this.options;
+    if (!publishLive || write.events.length === 0) return true;
+    // Ids and events pair up in order: both come from the one INSERT that wrote them.
+    if (write.ids.length !== write.events.length) return false;
+    try {
+      await publishLive(write.events.map((event, i) => ({ id: write.ids[i]!, type: event.type, payload: event, tags: null })));
+      return true;
+    } catch (error) {
+      this.options.onError?.(error);
+      return false;
+    }
   }
 
   /** Resolves once every row this outbox was asked to mark published has been (or has failed). */
@@ -168,6 +192,11 @@ export class EventOutbox {
       this.marking = undefined;
     }
   }
+}
+
+/** Bigint ids in ascending order: the order `outboxInsert` drew them in, the records' order. */
+export function sortIds(ids: readonly string[]): string[] {
+  return [...ids].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Marks rows published; rows a relay published meanwhile keep their time. */
