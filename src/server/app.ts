@@ -8,10 +8,6 @@ import express, { type RequestHandler } from 'express';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
 import type { Config } from '../config';
 import type { Database } from '../db/orm';
 import { createFormatError } from '../errors';
@@ -41,6 +37,7 @@ import { healthRoutes } from './health';
 import { assignRequestId } from './request-id';
 import { bodyParseErrorHandler, requireJsonBody } from './http-errors';
 import type { Logger } from './logger';
+import { createSecurity } from './security';
 
 export interface AppOptions {
   config: Config;
@@ -79,6 +76,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   let shuttingDown = false;
 
   const metrics = createMetrics();
+  const security = createSecurity({ config, metrics, logger });
   const stopCountingSql = database.sql.onStatement(() => metrics.sqlStatement(), { background: true });
   const cacheLayer = await createCacheLayer({
     config,
@@ -94,9 +92,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     tagsOf: tagsForEvent,
     apply: (plan) => cacheLayer.apply(plan),
     bus: events,
-    onOutcome: (outcome) => {
+    onOutcome: (outcome, write) => {
       metrics.outboxWrite(outcome.status);
       reportInvalidation(outcome);
+      security.onWrite(write);
     },
     onError: (err) => logger.warn({ err }, 'outbox: a write\'s rows could not be published or marked published; the relay will publish them'),
   });
@@ -130,27 +129,37 @@ export async function createApp(options: AppOptions): Promise<App> {
       hasCredentials: (headers) => Boolean(headers.authorization) || String(headers.cookie ?? '').includes(`${SESSION_COOKIE}=`),
     });
   const httpServer = http.createServer(
-    responseCache
-      ? frontDoor({ path: '/graphql', next: app, storedInL1: responseCache.storedInL1, storedInRedis: responseCache.storedInRedis })
-      : app,
+    security.gate(
+      '/graphql',
+      responseCache
+        ? frontDoor({
+            path: '/graphql',
+            next: app,
+            storedInL1: responseCache.storedInL1,
+            storedInRedis: responseCache.storedInRedis,
+            admits: security.frontDoorAdmits,
+          })
+        : app,
+    ),
   );
 
   const apollo = new ApolloServer<Context>({
     schema: cacheLayer.schema,
-    introspection: !production,
+    ...security.apollo,
     // index.ts owns the signals, so the whole service (not Apollo alone) stops in order.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !production,
-    formatError: createFormatError({
-      exposeInternals: !production,
-      requestId: () => currentRequestScope()?.id,
-      onInternalError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error in a GraphQL operation'),
-    }),
+    formatError: security.formatError(
+      createFormatError({
+        exposeInternals: !production,
+        requestId: () => currentRequestScope()?.id,
+        onInternalError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error in a GraphQL operation'),
+      }),
+    ),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
-      production
-        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
-        : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }),
+      // The landing page (Sandbox, or none), query limits, the per-user limit, the audit log.
+      ...security.plugins,
       // Sandbox shows each response's cache summary; production responses carry none.
       ...(production ? [] : [requestStatsPlugin()]),
       graphqlOverHttpPlugin<Context>(),
@@ -166,6 +175,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Only cacheable GET answers carry an ETag (see cache/http-caching.ts); Express hashing every
   // body (100 KB for a catalog page, POSTs included) cost about 5% of a cached hit.
   app.set('etag', false);
+  // req.ip names the same client the rate limits and the audit log do (see client-address).
+  app.set('trust proxy', config.trustProxyHops);
   app.use(healthRoutes(database.orm, () => shuttingDown));
   app.get('/metrics', metrics.handler);
   app.use(adminRoutes({ orm: database.orm, outbox, resolveSession, cachedFieldsOf: cacheLayer.cachedFieldsOf, logger }));
@@ -176,6 +187,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     requireJsonBody,
     express.json({ limit: '1mb' }),
     bodyParseErrorHandler,
+    ...security.middleware,
     ...(responseCache ? [responseCache.fastPath] : []),
     expressMiddleware(apollo, {
       context: createContextFactory({
@@ -187,6 +199,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         cache: cacheLayer.cache,
         purgeCache: () => cacheLayer.purge(),
         cachedFieldsOf: cacheLayer.cachedFieldsOf,
+        ...security.context,
       }),
     }),
   );
@@ -214,6 +227,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await relay.stop();
       await outbox.settled();
       await cacheLayer.close();
+      await security.close();
       stopCountingSql();
     },
   };

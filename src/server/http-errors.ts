@@ -5,12 +5,12 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 
 /** The body of a request error, in the GraphQL over HTTP error shape. */
-export function requestErrorBody(message: string): string {
-  return JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+export function requestErrorBody(message: string, code = 'BAD_REQUEST', extensions: Record<string, unknown> = {}): string {
+  return JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] });
 }
 
-export function sendRequestError(res: Response, status: number, message: string): void {
-  res.status(status).type('application/json').send(requestErrorBody(message));
+export function sendRequestError(res: Response, status: number, message: string, code?: string): void {
+  res.status(status).type('application/json').send(requestErrorBody(message, code));
 }
 
 export const INVALID_JSON_MESSAGE = 'The request body is not valid JSON. Send {"query": "...", "variables": {...}}.';
