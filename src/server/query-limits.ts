@@ -32,7 +32,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
-import { getArgumentValues } from 'graphql/execution/values';
+import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
 import type { QueryLimitConfig } from '../config';
 import { ErrorCode, QueryTooComplexError } from '../errors';
 
@@ -67,7 +67,8 @@ export function createQueryLimits(limits: QueryLimitConfig, options: { productio
     n > 0 ? { enabled: true, n, onReject: [reportAs(limit, n)], propagateOnRejection: false } : { enabled: false };
   const armor = new ApolloArmor({
     maxDepth: { ...armed('depth', limits.depth), ignoreIntrospection: true },
-    maxAliases: armed('aliases', limits.aliases),
+    // Every alias counts: 10,000 aliased `__typename`s are still a 10,000-entry answer.
+    maxAliases: { ...armed('aliases', limits.aliases), allowList: [] },
     maxDirectives: armed('directives', limits.directives),
     // Tokens: graphql's parser limit (below). Cost: ours, multiplied by list sizes.
     maxTokens: { enabled: false },
@@ -110,14 +111,18 @@ export function operationCost(
   }
   const root = schema.getRootType(operation.operation);
   if (!root) return 0;
+  // With the operation's own defaults (`$first: Int = 50`), as execution will see them.
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+  const values = coerced.coerced ?? variables;
 
-  const walk = (set: SelectionSetNode | undefined, parent: GraphQLCompositeType, multiplier: number, paged: boolean, spreads: readonly string[]): number => {
+  /** `page`: the `first` of the field above, the size of its list children (`edges`, `nodes`). */
+  const walk = (set: SelectionSetNode | undefined, parent: GraphQLCompositeType, multiplier: number, page: number | undefined, spreads: readonly string[]): number => {
     if (!set) return 0;
     let total = 0;
     for (const selection of set.selections) {
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
-        if (type && isCompositeType(type)) total += walk(selection.selectionSet, type, multiplier, paged, spreads);
+        if (type && isCompositeType(type)) total += walk(selection.selectionSet, type, multiplier, page, spreads);
         continue;
       }
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
@@ -126,7 +131,7 @@ export function operationCost(
         // A cycle is refused by validation; never followed here.
         if (!fragment || spreads.includes(name)) continue;
         const type = schema.getType(fragment.typeCondition.name.value);
-        if (type && isCompositeType(type)) total += walk(fragment.selectionSet, type, multiplier, paged, [...spreads, name]);
+        if (type && isCompositeType(type)) total += walk(fragment.selectionSet, type, multiplier, page, [...spreads, name]);
         continue;
       }
       if (!isObjectType(parent) && !isInterfaceType(parent)) continue;
@@ -136,23 +141,23 @@ export function operationCost(
       if (!isCompositeType(type)) continue;
       let args: Record<string, unknown> = {};
       try {
-        args = getArgumentValues(field, selection, variables);
+        args = getArgumentValues(field, selection, values);
       } catch {
         // Bad variables are refused when the operation runs; count the defaults here.
       }
       if (field.args.some((arg) => arg.name === 'first')) {
         const first = typeof args.first === 'number' ? Math.max(0, args.first) : assumedListSize;
-        total += multiplier + walk(selection.selectionSet, type, multiplier * first, true, spreads);
-      } else if (isListType(getNullableType(field.type)) && !paged) {
-        const size = listArgumentLength(args) ?? assumedListSize;
-        total += multiplier * size + walk(selection.selectionSet, type, multiplier * size, false, spreads);
+        total += multiplier + walk(selection.selectionSet, type, multiplier, first, spreads);
+      } else if (isListType(getNullableType(field.type))) {
+        const size = page ?? listArgumentLength(args) ?? assumedListSize;
+        total += multiplier * size + walk(selection.selectionSet, type, multiplier * size, undefined, spreads);
       } else {
-        total += multiplier + walk(selection.selectionSet, type, multiplier, false, spreads);
+        total += multiplier + walk(selection.selectionSet, type, multiplier, undefined, spreads);
       }
     }
     return total;
   };
-  return walk(operation.selectionSet, root, 1, false, []);
+  return walk(operation.selectionSet, root, 1, undefined, []);
 }
 
 /** The length of the first list argument (`nodes(ids: [...])` answers one object per id). */
@@ -172,7 +177,7 @@ export function relabelQueryLimitErrors(maxTokens: number) {
     if (original instanceof QueryTooComplexError) {
       return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.QueryTooComplex } };
     }
-    if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' && /Document contains more than \d+ tokens/.test(formatted.message)) {
+    if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' && /Document contains more th(?:an|at) \d+ tokens/.test(formatted.message)) {
       const { http: _http, ...extensions } = queryTooComplex('tokens', maxTokens, undefined).extensions;
       const message = queryTooComplex('tokens', maxTokens, undefined).message;
       return { message, locations: formatted.locations, extensions: { ...formatted.extensions, ...extensions, code: ErrorCode.QueryTooComplex } };
