@@ -52,6 +52,8 @@ export function createSecurity(options: { config: Config; metrics: Metrics; logg
   const { config, metrics, logger } = options;
   const security = config.security;
   const production = config.nodeEnv === 'production';
+  // First: a bad manifest fails the start before any connection is opened.
+  const manifest = security.persistedDocumentsOnly ? loadManifest(security.persistedDocumentsManifest) : undefined;
   // Its own connection: the limits work with the cache off, and never wait behind cache traffic.
   const redis = config.redisUrl
     ? createCacheClient({
@@ -77,7 +79,6 @@ export function createSecurity(options: { config: Config; metrics: Metrics; logg
       })
     : undefined;
   const queryLimits = createQueryLimits(security.queryLimits, { production });
-  const manifest = security.persistedDocumentsOnly ? loadManifest(security.persistedDocumentsManifest) : undefined;
   if (manifest) logger.info({ manifest: security.persistedDocumentsManifest, documents: manifest.size }, 'registered documents only: the manifest\'s documents are all this API runs');
   const audit = createAuditLog(security.auditLog);
   const refusalCounter: ApolloServerPlugin<Context> = {
