@@ -30,7 +30,7 @@ export function createAuditLog(destination: string): AuditLog | undefined {
       timestamp: pino.stdTimeFunctions.isoTime,
       // Nothing secret is ever passed; this is a second lock.
       redact: { paths: ['password', 'token', 'cookie', 'authorization', '*.password', '*.token'], censor: '[redacted]' },
-      formatters: { level: () => ({}) },
+      formatters: { level: (label) => ({ level: label }) },
     },
     // Synchronous: an audit line must not be lost with a crash, and there are few of them.
     pino.destination({ dest, sync: true, mkdir: typeof dest === 'string' }),
