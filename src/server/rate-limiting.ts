@@ -79,12 +79,15 @@ export function createRateLimiting(options: RateLimitingOptions): RateLimiting {
           limit: perAddress.name,
           retryAfterSeconds: verdict.retryAfterSeconds,
         });
-        // The body is not read: the connection closes after the answer.
+        // Node discards an unread body to keep the connection; a large or unsized one is not
+        // worth reading, so that connection closes instead (a reconnect costs both sides more).
+        const length = Number(req.headers['content-length'] ?? 0);
+        const unread = req.headers['transfer-encoding'] !== undefined || length > 64 * 1024;
         res.writeHead(429, {
           'content-type': JSON_TYPE,
           'content-length': Buffer.byteLength(body),
           'retry-after': String(verdict.retryAfterSeconds),
-          connection: 'close',
+          ...(unread ? { connection: 'close' } : {}),
         });
         res.end(body);
       }, (error: unknown) => {
