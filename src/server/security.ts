@@ -20,6 +20,7 @@ import { auditPlugin, auditWrite, createAuditLog } from './audit';
 import { isRegistered, loadManifest, PersistedQueryCache, registeredDocumentsOnly } from './persisted-documents';
 import { createQueryLimits, relabelQueryLimitErrors } from './query-limits';
 import { createRateLimiting } from './rate-limiting';
+import { createRefusedDocuments } from './refused-documents';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 
@@ -80,6 +81,7 @@ export function createSecurity(options: { config: Config; metrics: Metrics; logg
     : undefined;
   const queryLimits = createQueryLimits(security.queryLimits, { production });
   if (manifest) logger.info({ manifest: security.persistedDocumentsManifest, documents: manifest.size }, 'registered documents only: the manifest\'s documents are all this API runs');
+  const refusedDocuments = createRefusedDocuments({ onRefused: (limit) => metrics.queryRefused(limit) });
   const audit = createAuditLog(security.auditLog);
   const refusalCounter: ApolloServerPlugin<Context> = {
     async requestDidStart() {
@@ -120,11 +122,15 @@ export function createSecurity(options: { config: Config; metrics: Metrics; logg
       security.sandbox ? ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }) : ApolloServerPluginLandingPageDisabled(),
       ...(queryLimits.plugins as ApolloServerPlugin<Context>[]),
       refusalCounter,
+      refusedDocuments.plugin as ApolloServerPlugin<Context>,
       ...(rateLimiting ? [rateLimiting.perUserPlugin] : []),
       ...(audit ? [auditPlugin(audit)] : []),
     ],
     gate: (path, next) => (rateLimiting ? rateLimiting.gate(path, next) : next),
-    middleware: manifest ? [registeredDocumentsOnly(manifest, () => metrics.queryRefused('not_registered'))] : [],
+    middleware: [
+      ...(manifest ? [registeredDocumentsOnly(manifest, () => metrics.queryRefused('not_registered'))] : []),
+      refusedDocuments.middleware,
+    ],
     frontDoorAdmits: manifest ? (body) => isRegistered(manifest, body) : undefined,
     context: { loginThrottle: rateLimiting?.loginThrottle, trustProxyHops: config.trustProxyHops },
     onWrite: (write) => {

@@ -8,7 +8,15 @@
  * production unless configured. (Production's masking of internal errors, SQL included, is
  * tested in bad-input.test.ts.)
  */
+import * as graphql from 'graphql';
 import { benchDocument } from '../helpers/documents';
+
+// Counting wrappers around the real parser and validator (Apollo's too), to tell whether a
+// request was parsed and validated at all.
+jest.mock('graphql', () => {
+  const actual = jest.requireActual('graphql');
+  return { ...actual, parse: jest.fn(actual.parse), validate: jest.fn(actual.validate) };
+});
 import { startTestServer, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -106,6 +114,35 @@ describe('query limits refuse before execution, naming the limit and its value',
     ] as const) {
       const response = await server.request(benchDocument(name), variables, { token });
       expect([name, response.status, response.body.errors]).toEqual([name, 200, undefined]);
+    }
+  });
+
+  it('the same bomb sent again is refused from memory, without parsing or validating it again', async () => {
+    const bomb = JSON.stringify({ query: `{ ${Array.from({ length: 400 }, (_, i) => `again${i}: __typename`).join(' ')} }` });
+    const validate = graphql.validate as jest.Mock;
+    const parse = graphql.parse as jest.Mock;
+    {
+      const first = await post(bomb);
+      expectRefusal(first, 400, 'QUERY_TOO_COMPLEX', /aliases is 400/);
+      expect(validate).toHaveBeenCalled();
+      validate.mockClear();
+      parse.mockClear();
+      expect(validate).not.toHaveBeenCalled();
+      const again = await post(bomb);
+      expect(again.status).toBe(400);
+      expect(again.body.errors).toEqual(first.body.errors);
+      expect(again.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(validate).not.toHaveBeenCalled();
+      expect(parse).not.toHaveBeenCalled();
+      // A cost refusal depends on the variables: never remembered.
+      const costly = 'query ($n: Int) { products(first: $n) { edges { node { reviews(first: $n) { edges { node { id } } } } } } }';
+      expectRefusal(await post(JSON.stringify({ query: costly, variables: { n: 100 } })), 400, 'QUERY_TOO_COMPLEX', /cost/);
+      const small = await server.request(costly, { n: 2 });
+      expect([small.status, small.body.errors]).toEqual([200, undefined]);
+      // Asked for graphql-response+json, answered so, as Apollo would.
+      const strict = await post(bomb, { accept: 'application/graphql-response+json' });
+      expect(strict.status).toBe(400);
+      expect(strict.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
     }
   });
 
