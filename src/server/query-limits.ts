@@ -178,9 +178,9 @@ export function relabelQueryLimitErrors(maxTokens: number) {
       return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.QueryTooComplex } };
     }
     if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' && /Document contains more th(?:an|at) \d+ tokens/.test(formatted.message)) {
-      const { http: _http, ...extensions } = queryTooComplex('tokens', maxTokens, undefined).extensions;
-      const message = queryTooComplex('tokens', maxTokens, undefined).message;
-      return { message, locations: formatted.locations, extensions: { ...formatted.extensions, ...extensions, code: ErrorCode.QueryTooComplex } };
+      const refusal = queryTooComplex('tokens', maxTokens, undefined);
+      const { http: _http, ...extensions } = refusal.extensions;
+      return { message: refusal.message, locations: formatted.locations, extensions: { ...formatted.extensions, ...extensions } };
     }
     return formatted;
   };
