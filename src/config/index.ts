@@ -116,6 +116,75 @@ export interface Config {
   readonly liveMaxMessageBytes: number;
   /** `LIVE_MAX_BUFFERED_BYTES`; default 4 MiB. A socket that falls this far behind is closed (1013, try again later). */
   readonly liveMaxBufferedBytes: number;
+  /**
+   * `TRUST_PROXY_HOPS`; default 0. How many proxies in front of the API append to
+   * `X-Forwarded-For`: the client address (rate limits, audit) is the entry that many hops from
+   * the right. 0: the TCP peer, and `X-Forwarded-For` is ignored (a client could forge it).
+   */
+  readonly trustProxyHops: number;
+  /** Abuse protection: rate limits, query limits, persisted documents, the audit log. */
+  readonly security: SecurityConfig;
+}
+
+/** Rate limits per window; refusals answer 429 with `Retry-After`. */
+export interface RateLimitConfig {
+  /** `RATE_LIMIT_ENABLED`; default true. */
+  readonly enabled: boolean;
+  /** `RATE_LIMIT_WINDOW_SECONDS`; default 60. The window of the per-address and per-user limits. */
+  readonly windowSeconds: number;
+  /** `RATE_LIMIT_PER_ADDRESS`; default 600. GraphQL requests per client address per window, cached answers included. */
+  readonly perAddress: number;
+  /** `RATE_LIMIT_PER_USER`; default 600. GraphQL requests per signed-in user per window, whatever their addresses. */
+  readonly perUser: number;
+  /** `LOGIN_FAILURE_WINDOW_SECONDS`; default 900. How long failed sign-ins are remembered (and a locked account waits at most). */
+  readonly loginFailureWindowSeconds: number;
+  /** `LOGIN_FAILURES_PER_ACCOUNT`; default 5. Failed sign-ins to one email per window, from any address; a success resets it. */
+  readonly loginFailuresPerAccount: number;
+  /** `LOGIN_FAILURES_PER_ADDRESS`; default 20. Failed sign-ins from one address per window, to any account. */
+  readonly loginFailuresPerAddress: number;
+}
+
+/** Refused before execution with QUERY_TOO_COMPLEX; 0 turns a limit off. */
+export interface QueryLimitConfig {
+  /** `QUERY_MAX_DEPTH`; default 12. Nested selection levels (the workload's deepest has 8). */
+  readonly depth: number;
+  /** `QUERY_MAX_ALIASES`; default 30. Aliased fields in one document. */
+  readonly aliases: number;
+  /** `QUERY_MAX_DIRECTIVES`; default 30. Directives in one document. */
+  readonly directives: number;
+  /** `QUERY_MAX_TOKENS`; default 3000. Lexical tokens in one document (refused while parsing). */
+  readonly tokens: number;
+  /**
+   * `QUERY_MAX_COST`; default 20000. Objects an operation may resolve at most, with each list's
+   * size multiplied through: `first` (or its schema default), a list argument's length, else
+   * `QUERY_ASSUMED_LIST_SIZE`. The workload's catalog page costs about 650.
+   */
+  readonly cost: number;
+  /** `QUERY_ASSUMED_LIST_SIZE`; default 10. The size counted for a list with no `first` (an order's items). */
+  readonly assumedListSize: number;
+}
+
+export interface SecurityConfig {
+  readonly rateLimits: RateLimitConfig;
+  readonly queryLimits: QueryLimitConfig;
+  /** `PERSISTED_QUERIES_TTL_SECONDS`; default 86400. How long an automatic persisted query stays registered (in Redis when there is one). */
+  readonly persistedQueriesTtlSeconds: number;
+  /**
+   * `PERSISTED_DOCUMENTS_ONLY`; default false. True: only the documents of the manifest are
+   * executed (by hash alone, or sent whole); anything else answers PERSISTED_DOCUMENT_NOT_REGISTERED.
+   */
+  readonly persistedDocumentsOnly: boolean;
+  /** `PERSISTED_DOCUMENTS_MANIFEST`; default `persisted-documents.json`. The manifest (sha256 -> document), built by `npm run persisted:manifest`. */
+  readonly persistedDocumentsManifest: string;
+  /** `GRAPHQL_INTROSPECTION`; default false in production, else true. */
+  readonly introspection: boolean;
+  /** `GRAPHQL_SANDBOX`; default false in production, else true. The Apollo Sandbox landing page on GET /graphql. */
+  readonly sandbox: boolean;
+  /**
+   * `AUDIT_LOG`; default `stdout` (`off` under test). Where audit lines go: `stdout`, `stderr`, `off`, or a file
+   * path (appended to). Each line is JSON with `"log":"audit"`.
+   */
+  readonly auditLog: string;
 }
 
 export class ConfigError extends Error {
@@ -251,5 +320,36 @@ export function loadConfig(env: Env = process.env): Config {
     liveKeepAliveMs: integer(env, 'LIVE_KEEPALIVE_MS', 12_000, 0, 600_000),
     liveMaxMessageBytes: integer(env, 'LIVE_MAX_MESSAGE_BYTES', 65_536, 1024, 16 * 1024 * 1024),
     liveMaxBufferedBytes: integer(env, 'LIVE_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
+    security: securityConfig(env, nodeEnv),
+  });
+}
+
+function securityConfig(env: Env, nodeEnv: NodeEnv): SecurityConfig {
+  const production = nodeEnv === 'production';
+  return Object.freeze({
+    rateLimits: Object.freeze({
+      enabled: flag(env, 'RATE_LIMIT_ENABLED', true),
+      windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 24 * 3600),
+      perAddress: integer(env, 'RATE_LIMIT_PER_ADDRESS', 600, 1, 10_000_000),
+      perUser: integer(env, 'RATE_LIMIT_PER_USER', 600, 1, 10_000_000),
+      loginFailureWindowSeconds: integer(env, 'LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 7 * 24 * 3600),
+      loginFailuresPerAccount: integer(env, 'LOGIN_FAILURES_PER_ACCOUNT', 5, 1, 10_000),
+      loginFailuresPerAddress: integer(env, 'LOGIN_FAILURES_PER_ADDRESS', 20, 1, 100_000),
+    }),
+    queryLimits: Object.freeze({
+      depth: integer(env, 'QUERY_MAX_DEPTH', 12, 0, 1000),
+      aliases: integer(env, 'QUERY_MAX_ALIASES', 30, 0, 100_000),
+      directives: integer(env, 'QUERY_MAX_DIRECTIVES', 30, 0, 100_000),
+      tokens: integer(env, 'QUERY_MAX_TOKENS', 3000, 0, 1_000_000),
+      cost: integer(env, 'QUERY_MAX_COST', 20_000, 0, 1_000_000_000),
+      assumedListSize: integer(env, 'QUERY_ASSUMED_LIST_SIZE', 10, 1, 10_000),
+    }),
+    persistedQueriesTtlSeconds: integer(env, 'PERSISTED_QUERIES_TTL_SECONDS', 24 * 3600, 1, 365 * 24 * 3600),
+    persistedDocumentsOnly: flag(env, 'PERSISTED_DOCUMENTS_ONLY', false),
+    persistedDocumentsManifest: env.PERSISTED_DOCUMENTS_MANIFEST || 'persisted-documents.json',
+    introspection: flag(env, 'GRAPHQL_INTROSPECTION', !production),
+    sandbox: flag(env, 'GRAPHQL_SANDBOX', !production),
+    auditLog: env.AUDIT_LOG || (nodeEnv === 'test' ? 'off' : 'stdout'),
   });
 }

@@ -15,6 +15,10 @@ export enum ErrorCode {
   EventsExpired = 'EVENTS_EXPIRED',
   /** A socket holds as many subscriptions as it may (`SUBSCRIPTIONS_PER_SOCKET_MAX`). */
   SubscriptionLimit = 'SUBSCRIPTION_LIMIT',
+  /** A document over one of the query limits (depth, aliases, directives, tokens, cost); refused before execution. */
+  QueryTooComplex = 'QUERY_TOO_COMPLEX',
+  /** Persisted-documents-only mode: the document (or hash) is not in the manifest. */
+  PersistedDocumentNotRegistered = 'PERSISTED_DOCUMENT_NOT_REGISTERED',
   InternalServerError = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -81,6 +85,46 @@ export class SubscriptionLimitError extends AppError {
 export class NotFoundError extends AppError {
   constructor(type: string, id: string) {
     super(`No ${type} has the id "${id}".`, ErrorCode.NotFound, { type, id });
+  }
+}
+
+/** An HTTP status (and headers) for Apollo to answer with, carried in `extensions.http`. */
+function httpHead(status: number, headers: Record<string, string> = {}) {
+  return { status, headers: new Map(Object.entries(headers)) };
+}
+
+/**
+ * Too many requests (or failed sign-ins) in a window: HTTP 429 with `Retry-After`, and the
+ * message says when to try again. `limit` names the limit that refused (e.g. `perAddress`).
+ */
+export class RateLimitedError extends AppError {
+  constructor(limit: string, retryAfterSeconds: number, message?: string) {
+    super(message ?? rateLimitedMessage(retryAfterSeconds), ErrorCode.RateLimited, {
+      limit,
+      retryAfterSeconds,
+      http: httpHead(429, { 'retry-after': String(retryAfterSeconds) }),
+    });
+  }
+}
+
+export function rateLimitedMessage(retryAfterSeconds: number): string {
+  return `Too many requests. Try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'} (see the Retry-After header).`;
+}
+
+/**
+ * A document over a query limit, refused before anything runs (HTTP 400). `limit` names it
+ * (`depth`, `aliases`, `directives`, `tokens`, `cost`), `max` is its value, `found` the
+ * document's (when known).
+ */
+export class QueryTooComplexError extends AppError {
+  constructor(limit: string, max: number, found: number | undefined, advice: string) {
+    const measured = found === undefined ? 'over' : `${found}, over`;
+    super(`Query ${limit} is ${measured} this API's limit of ${max} (${limit}). ${advice}`, ErrorCode.QueryTooComplex, {
+      limit,
+      max,
+      ...(found === undefined ? {} : { found }),
+      http: httpHead(400),
+    });
   }
 }
 

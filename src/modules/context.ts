@@ -5,6 +5,7 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { FieldCacheRequest } from '../cache/field-cache';
 import type { EventOutbox } from '../events/outbox';
 import { ForbiddenError, UnauthenticatedError } from '../errors';
+import type { LoginThrottle } from '../session/login-throttle';
 import type { Loaders } from './loaders';
 import type { UserRole } from './user/user.entity';
 
@@ -19,7 +20,15 @@ export interface SessionTransport {
   token: string | null;
   setSessionCookie(token: string, expiresAt: Date): void;
   clearSessionCookie(): void;
+  /** The client's address (see TRUST_PROXY_HOPS), for sign-in throttling and the audit log. */
+  address?: string;
 }
+
+/** A sign-in or sign-out, noted by its resolver for the audit log; never a password or token. */
+export type AuditNote =
+  | { event: 'sign-in'; userId: number }
+  | { event: 'sign-in-failed'; email: string; code: string }
+  | { event: 'sign-out'; userId: number | null };
 
 export interface Context {
   /** This request's own EntityManager fork; never the global one. */
@@ -37,6 +46,10 @@ export interface Context {
   purgeCache: () => Promise<{ generation: number }>;
   /** The fields of `typeName` that carry `@cached` (for invalidating one entity's entries). */
   cachedFieldsOf: (typeName: string) => readonly string[];
+  /** Counts failed sign-ins and refuses brute force (absent: no throttling, e.g. in-process calls). */
+  loginThrottle?: LoginThrottle;
+  /** Where resolvers note sign-ins and sign-outs for the audit log (absent: not audited). */
+  auditNotes?: AuditNote[];
 }
 
 export function requireViewer(context: Context): Viewer {

@@ -9,10 +9,6 @@ import express, { type RequestHandler } from 'express';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
 import type { Config } from '../config';
 import type { Database } from '../db/orm';
 import { createFormatError } from '../errors';
@@ -44,6 +40,7 @@ import { healthRoutes } from './health';
 import { assignRequestId } from './request-id';
 import { bodyParseErrorHandler, requireJsonBody } from './http-errors';
 import type { Logger } from './logger';
+import { createSecurity } from './security';
 
 export interface AppOptions {
   config: Config;
@@ -84,6 +81,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   let shuttingDown = false;
 
   const metrics = createMetrics();
+  const security = createSecurity({ config, metrics, logger });
   const stopCountingSql = database.sql.onStatement(() => metrics.sqlStatement(), { background: true });
   const cacheLayer = await createCacheLayer({
     config,
@@ -102,9 +100,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     apply: (plan) => cacheLayer.apply(plan),
     bus: events,
     publishLive,
-    onOutcome: (outcome) => {
+    onOutcome: (outcome, write) => {
       metrics.outboxWrite(outcome.status);
       reportInvalidation(outcome);
+      security.onWrite(write);
     },
     onError: (err) => logger.warn({ err }, 'outbox: a write\'s rows could not be published or marked published; the relay will publish them'),
   });
@@ -139,16 +138,27 @@ export async function createApp(options: AppOptions): Promise<App> {
       hasCredentials: (headers) => Boolean(headers.authorization) || String(headers.cookie ?? '').includes(`${SESSION_COOKIE}=`),
     });
   const httpServer = http.createServer(
-    responseCache
-      ? frontDoor({ path: '/graphql', next: app, storedInL1: responseCache.storedInL1, storedInRedis: responseCache.storedInRedis })
-      : app,
+    security.gate(
+      '/graphql',
+      responseCache
+        ? frontDoor({
+            path: '/graphql',
+            next: app,
+            storedInL1: responseCache.storedInL1,
+            storedInRedis: responseCache.storedInRedis,
+            admits: security.frontDoorAdmits,
+          })
+        : app,
+    ),
   );
 
-  const formatError = createFormatError({
-    exposeInternals: !production,
-    requestId: () => currentRequestScope()?.id,
-    onInternalError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error in a GraphQL operation'),
-  });
+  const formatError = security.formatError(
+    createFormatError({
+      exposeInternals: !production,
+      requestId: () => currentRequestScope()?.id,
+      onInternalError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error in a GraphQL operation'),
+    }),
+  );
   const contextOptions: ContextFactoryOptions = {
     orm: database.orm,
     outbox,
@@ -158,6 +168,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     cache: cacheLayer.cache,
     purgeCache: () => cacheLayer.purge(),
     cachedFieldsOf: cacheLayer.cachedFieldsOf,
+    ...security.context,
   };
   const live = createLive({
     config,
@@ -174,7 +185,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   const apollo = new ApolloServer<Context>({
     schema: cacheLayer.schema,
-    introspection: !production,
+    ...security.apollo,
     // index.ts owns the signals, so the whole service (not Apollo alone) stops in order.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !production,
@@ -184,9 +195,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       // Subscriptions' sockets close (1001) when Apollo drains, as its docs set it up.
       liveServer.drainPlugin,
       refuseHttpSubscriptions<Context>(),
-      production
-        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
-        : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }),
+      // The landing page (Sandbox, or none), query limits, the per-user limit, the audit log.
+      ...security.plugins,
       // Sandbox shows each response's cache summary; production responses carry none.
       ...(production ? [] : [requestStatsPlugin()]),
       graphqlOverHttpPlugin<Context>(),
@@ -202,6 +212,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Only cacheable GET answers carry an ETag (see cache/http-caching.ts); Express hashing every
   // body (100 KB for a catalog page, POSTs included) cost about 5% of a cached hit.
   app.set('etag', false);
+  // req.ip names the same client the rate limits and the audit log do (see client-address).
+  app.set('trust proxy', config.trustProxyHops);
   app.use(healthRoutes(database.orm, () => shuttingDown));
   app.get('/metrics', metrics.handler);
   app.use(adminRoutes({ orm: database.orm, outbox, resolveSession, cachedFieldsOf: cacheLayer.cachedFieldsOf, logger }));
@@ -212,6 +224,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     requireJsonBody,
     express.json({ limit: '1mb' }),
     bodyParseErrorHandler,
+    ...security.middleware,
     ...(responseCache ? [responseCache.fastPath] : []),
     expressMiddleware(apollo, {
       context: createContextFactory(contextOptions),
@@ -243,6 +256,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await outbox.settled();
       await live.close();
       await cacheLayer.close();
+      await security.close();
       stopCountingSql();
     },
   };

@@ -18,6 +18,8 @@ import { currentRequestScope } from '../cache/request-scope';
 import { CACHE_DEBUG_HEADER } from '../cache/response-cache';
 import type { TwoTierCache } from '../cache/two-tier-cache';
 import type { UserRole } from '../modules/user/user.entity';
+import type { LoginThrottle } from '../session/login-throttle';
+import { clientAddress } from './client-address';
 
 export const SESSION_COOKIE = 'sid';
 
@@ -31,6 +33,10 @@ export interface ContextFactoryOptions {
   cache: TwoTierCache | undefined;
   purgeCache: () => Promise<{ generation: number }>;
   cachedFieldsOf: (typeName: string) => readonly string[];
+  /** Counts failed sign-ins; absent: not throttled. */
+  loginThrottle?: LoginThrottle;
+  /** Default 0. Proxies trusted to append the client's address to `X-Forwarded-For`. */
+  trustProxyHops?: number;
 }
 
 export function wantsCacheDebug(req: { headers: Record<string, string | string[] | undefined> }): boolean {
@@ -53,6 +59,7 @@ export function createContextFactory(options: ContextFactoryOptions) {
     if (scope && wantsCacheDebug(req) && (config.nodeEnv !== 'production' || viewer?.role === 'ADMIN')) scope.debug = new CacheDebug();
     return contextFor(options, em, viewer, {
       token,
+      address: clientAddress(req, options.trustProxyHops ?? 0),
       setSessionCookie: (value, expiresAt) =>
         res.cookie(SESSION_COOKIE, value, {
           httpOnly: true,
@@ -79,6 +86,8 @@ function contextFor(options: ContextFactoryOptions, em: SqlEntityManager, viewer
     purgeCache: options.purgeCache,
     cachedFieldsOf: options.cachedFieldsOf,
     sessionTtlSeconds: options.config.sessionTtlSeconds,
+    loginThrottle: options.loginThrottle,
+    auditNotes: [],
     transport,
   };
 }

@@ -25,6 +25,12 @@ export interface FrontDoorOptions {
   storedInRedis: (req: IncomingMessage, body: unknown) => Promise<string | undefined>;
   /** Default 64 KiB. Larger bodies are left to Express and its own limit, unread. */
   maxBodyBytes?: number;
+  /**
+   * Default: every body. False leaves the request to Express, whatever is stored for it: a
+   * document that registered-only mode refuses is never answered here, even if an answer to it
+   * was stored before the mode was turned on.
+   */
+  admits?: (body: unknown) => boolean;
 }
 
 export function frontDoor(options: FrontDoorOptions): RequestListener {
@@ -58,6 +64,10 @@ export function frontDoor(options: FrontDoorOptions): RequestListener {
         return;
       }
       (req as IncomingMessage & { body?: unknown }).body = body;
+      if (options.admits && !options.admits(body)) {
+        next(req, res);
+        return;
+      }
       const inL1 = options.storedInL1(req, body);
       if (inL1 !== undefined) {
         answer(req, res, 200, inL1);

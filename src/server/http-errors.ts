@@ -5,12 +5,12 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 
 /** The body of a request error, in the GraphQL over HTTP error shape. */
-export function requestErrorBody(message: string): string {
-  return JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+export function requestErrorBody(message: string, code = 'BAD_REQUEST', extensions: Record<string, unknown> = {}): string {
+  return JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] });
 }
 
-export function sendRequestError(res: Response, status: number, message: string): void {
-  res.status(status).type('application/json').send(requestErrorBody(message));
+export function sendRequestError(res: Response, status: number, message: string, code?: string): void {
+  res.status(status).type('application/json').send(requestErrorBody(message, code));
 }
 
 export const INVALID_JSON_MESSAGE = 'The request body is not valid JSON. Send {"query": "...", "variables": {...}}.';
@@ -32,6 +32,9 @@ export const bodyParseErrorHandler: ErrorRequestHandler = (error: { type?: strin
     return;
   }
   if (error.type === 'entity.too.large') {
+    // Closing spares reading the rest of the body, which Node would otherwise do to keep the
+    // connection open: a flood of oversized bodies then costs their upload, not ours.
+    res.set('connection', 'close');
     sendRequestError(res, 413, 'The request body is too large.');
     return;
   }

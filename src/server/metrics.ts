@@ -21,6 +21,12 @@ export interface Metrics {
   outboxWrite(status: 'acknowledged' | 'deferred'): void;
   /** The outbox relay published `count` rows. */
   outboxRelayed(count: number): void;
+  /** A rate limit refused a request (or a sign-in). */
+  rateLimited(limit: string): void;
+  /** A rate limit could not be checked (Redis away or slow) and let the request through. */
+  rateLimiterUnavailable(limit: string): void;
+  /** A document was refused by a query limit, or as not registered. */
+  queryRefused(limit: string): void;
   handler: RequestHandler;
 }
 
@@ -99,6 +105,25 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const rateLimited = new Counter({
+    name: 'storefront_rate_limited_total',
+    help: 'Requests refused with RATE_LIMITED, by limit (perAddress, perUser, loginPerAccount, loginPerAddress).',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+  });
+  const rateLimiterUnavailable = new Counter({
+    name: 'storefront_rate_limiter_unavailable_total',
+    help: 'Rate limit checks that failed open (Redis away, slow or failing): the request went through unchecked.',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+  });
+  const queryRefused = new Counter({
+    name: 'storefront_query_refused_total',
+    help: 'Documents refused before execution, by limit (depth, aliases, directives, tokens, cost) or not_registered.',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+  });
+
   const cacheObserver: CacheObserver = {
     lookup(source, tier, outcome) {
       lookups.inc({ source, tier, outcome });
@@ -139,6 +164,9 @@ export function createMetrics(): Metrics {
     invalidation: (event) => invalidations.inc({ event }),
     outboxWrite: (status) => outboxWrites.inc({ invalidation: status }),
     outboxRelayed: (count) => outboxRelayed.inc(count),
+    rateLimited: (limit) => rateLimited.inc({ limit }),
+    rateLimiterUnavailable: (limit) => rateLimiterUnavailable.inc({ limit }),
+    queryRefused: (limit) => queryRefused.inc({ limit }),
     handler: async (_req, res) => {
       res.type(registry.contentType).send(await registry.metrics());
     },

@@ -144,6 +144,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     // A relay republishing a deferred write would drop entries in the middle of another test's
     // exact counts; tests of the outbox set their own, short delays.
     OUTBOX_PUBLISH_DELAY_MS: '600000',
+    // Every test client is 127.0.0.1 and many tests sign in with a wrong password on purpose:
+    // limits no test could trip by accident. Tests of the limits set their own.
+    RATE_LIMIT_PER_ADDRESS: '1000000',
+    RATE_LIMIT_PER_USER: '1000000',
+    LOGIN_FAILURES_PER_ACCOUNT: '10000',
+    LOGIN_FAILURES_PER_ADDRESS: '10000',
     ...options.config,
   };
   const database = await createDatabase({ clientUrl: testDb.url, entities, poolMax: 5 });

@@ -67,6 +67,43 @@ describe('loadConfig', () => {
     ).toMatchObject({ outboxPollMs: 250, outboxPublishDelayMs: 0, outboxBatchSize: 500, outboxRetentionHours: 48 });
   });
 
+  it('has documented security defaults; production closes introspection and Sandbox', () => {
+    const config = loadConfig({});
+    expect(config.trustProxyHops).toBe(0);
+    expect(config.security).toEqual({
+      rateLimits: {
+        enabled: true,
+        windowSeconds: 60,
+        perAddress: 600,
+        perUser: 600,
+        loginFailureWindowSeconds: 900,
+        loginFailuresPerAccount: 5,
+        loginFailuresPerAddress: 20,
+      },
+      queryLimits: { depth: 12, aliases: 30, directives: 30, tokens: 3000, cost: 20000, assumedListSize: 10 },
+      persistedQueriesTtlSeconds: 86400,
+      persistedDocumentsOnly: false,
+      persistedDocumentsManifest: 'persisted-documents.json',
+      introspection: true,
+      sandbox: true,
+      auditLog: 'stdout',
+    });
+    expect(Object.isFrozen(config.security.rateLimits)).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production' }).security).toMatchObject({ introspection: false, sandbox: false, auditLog: 'stdout' });
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true', GRAPHQL_SANDBOX: 'yes' }).security).toMatchObject({ introspection: true, sandbox: true });
+    expect(loadConfig({ NODE_ENV: 'test' }).security.auditLog).toBe('off');
+  });
+
+  it.each([
+    [{ RATE_LIMIT_PER_ADDRESS: '0' }, /RATE_LIMIT_PER_ADDRESS must be a whole number from 1/],
+    [{ RATE_LIMIT_WINDOW_SECONDS: 'soon' }, /RATE_LIMIT_WINDOW_SECONDS must be a whole number/],
+    [{ QUERY_MAX_DEPTH: '-1' }, /QUERY_MAX_DEPTH must be a whole number from 0 to 1000/],
+    [{ TRUST_PROXY_HOPS: '11' }, /TRUST_PROXY_HOPS must be a whole number from 0 to 10/],
+    [{ PERSISTED_DOCUMENTS_ONLY: 'sometimes' }, /PERSISTED_DOCUMENTS_ONLY must be true or false/],
+  ])('refuses the security setting %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
   it('production defaults to secure cookies', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).cookieSecure).toBe(true);
   });

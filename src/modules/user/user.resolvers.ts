@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import type { Resolvers } from '../../__generated__/resolvers-types';
 import { ForbiddenError } from '../../errors';
 import { decodeCursor, newestKey, pageSize, toConnection } from '../common/connection';
@@ -18,13 +19,28 @@ export const userResolvers: Resolvers = {
   },
   Mutation: {
     login: async (_parent, { email, password }, context) => {
-      const { user, session } = await login(context.em, email, password, context.sessionTtlSeconds);
+      const throttle = context.loginThrottle;
+      const address = context.transport?.address;
+      let signedIn: Awaited<ReturnType<typeof login>>;
+      try {
+        await throttle?.check(email, address);
+        signedIn = await login(context.em, email, password, context.sessionTtlSeconds);
+      } catch (error) {
+        const code = error instanceof GraphQLError ? String(error.extensions.code) : 'INTERNAL_SERVER_ERROR';
+        if (code === 'UNAUTHENTICATED') await throttle?.failed(email, address);
+        context.auditNotes?.push({ event: 'sign-in-failed', email, code });
+        throw error;
+      }
+      const { user, session } = signedIn;
+      await throttle?.succeeded(email);
+      context.auditNotes?.push({ event: 'sign-in', userId: user.id });
       context.transport?.setSessionCookie(session.token, session.expiresAt);
       return { user, token: session.token, expiresAt: session.expiresAt };
     },
     logout: async (_parent, _args, context) => {
       const token = context.transport?.token;
       if (token) await logout(context.em, context.outbox, token);
+      context.auditNotes?.push({ event: 'sign-out', userId: context.viewer?.userId ?? null });
       context.transport?.clearSessionCookie();
       return true;
     },
