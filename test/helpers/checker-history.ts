@@ -56,8 +56,6 @@ export interface StalenessWindow {
 export interface Tolerance {
   /** The reading instance's own faults: a stated limit (it cannot be told while it cannot hear). */
   reader: boolean;
-  /** The writer's stalls and slowdowns (not cuts): a known defect, see `History.deadline`. */
-  writer: boolean;
 }
 
 /** A span during which an instance could not hear Redis normally (cut, stalled, slowed). */
@@ -137,8 +135,6 @@ export interface HistoryStats {
   allowedStale: number;
   /** Of those, read after the plain window (`publishDelay + poll + ackTimeout + slack`), allowed because the reader could not hear Redis meanwhile. */
   allowedStaleByReaderFault: number;
-  /** Read after the plain window, allowed only because the writer was stalled or slowed (the known defect). */
-  allowedStaleByWriterFault: number;
   /** The longest such staleness: from the write's acknowledgement to the read's sending. */
   maxAllowedStaleMs: number;
   violations: number;
@@ -155,7 +151,6 @@ export class History {
     observations: 0,
     allowedStale: 0,
     allowedStaleByReaderFault: 0,
-    allowedStaleByWriterFault: 0,
     maxAllowedStaleMs: 0,
     violations: 0,
     partialLists: 0,
@@ -334,22 +329,16 @@ export class History {
    * - `reader`: the reading instance could not hear Redis (cut off, stalled, slowed), so no
    *   relay could tell it; a stated limit (the README: with Redis gone, "the rows wait until
    *   Redis is back"; an instance stalled rather than cut keeps its L1 meanwhile).
-   * - `writer`: the writer stalled or slowed (its connection open, replies withheld). A known
-   *   defect, tolerated so the suite stays green until it is fixed: its relay still takes the
-   *   due rows (`FOR UPDATE SKIP LOCKED`) and holds them while its Redis calls time out, behind
-   *   the instance's other failing flushes, so the relay that could publish them skips them;
-   *   and the writer's PUBLISH reaches the others while its version stamp does not, so they
-   *   refill L1 from Redis's old entries. A cut writer is not tolerated: its relay stops.
+   * A writer stalled or slowed is not tolerated: its relay gives back the rows it could not
+   * publish and backs off, so a relay that reaches Redis publishes them within the window.
    */
-  deadline(write: Write, instance: InstanceName, tolerate: Tolerance = this.window.tolerate ?? { reader: true, writer: true }): number {
-    const cacheKey = `${instance} ${tolerate.reader} ${tolerate.writer}`;
+  deadline(write: Write, instance: InstanceName, tolerate: Tolerance = this.window.tolerate ?? { reader: true }): number {
+    const cacheKey = `${instance} ${tolerate.reader}`;
     const known = this.deadlines.get(write)?.get(cacheKey);
     if (known !== undefined) return known;
     const { publishDelayMs, pollMs, ackTimeoutMs, slackMs } = this.window;
     const span = pollMs + ackTimeoutMs + slackMs;
-    const counted = this.disturbances.filter(
-      (d) => (tolerate.reader && d.instance === instance) || (tolerate.writer && d.instance === write.instance && d.kind !== 'cut'),
-    );
+    const counted = this.disturbances.filter((d) => tolerate.reader && d.instance === instance);
     let from = write.ackAt + publishDelayMs;
     for (;;) {
       const overlapping = counted.filter((d) => d.start < from + span && d.end > from);
@@ -436,9 +425,8 @@ export class Judgement {
     const lag = this.read.sentAt - newest.ackAt;
     h.stats.maxAllowedStaleMs = Math.max(h.stats.maxAllowedStaleMs, lag);
     const { instance, sentAt } = this.read;
-    if (newest.instance === null || sentAt < h.deadline(newest, instance, { reader: false, writer: false })) return;
-    if (sentAt < h.deadline(newest, instance, { reader: true, writer: false })) h.stats.allowedStaleByReaderFault += 1;
-    else h.stats.allowedStaleByWriterFault += 1;
+    if (newest.instance === null || sentAt < h.deadline(newest, instance, { reader: false })) return;
+    h.stats.allowedStaleByReaderFault += 1;
   }
 
   private violation(rule: Violation['rule'], subject: string, observed: unknown, expected: string, write?: Write): void {

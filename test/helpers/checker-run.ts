@@ -647,7 +647,7 @@ export function formatReport(report: CheckerReport, history: History): string {
     `reads judged: ${s.readsJudged} (${s.observations} observations; ${report.finalReads} in the final sweep; ${s.partialLists} lists too long to judge membership)`,
   );
   lines.push(
-    `older values allowed by a deferred write's window: ${s.allowedStale} (longest ${Math.round(s.maxAllowedStaleMs)} ms after the write's acknowledgement; past the plain ${history.plainWindowMs} ms window: ${s.allowedStaleByReaderFault} as the reader could not hear Redis, ${s.allowedStaleByWriterFault} only as the writer was stalled or slowed, the known defect)`,
+    `older values allowed by a deferred write's window: ${s.allowedStale} (longest ${Math.round(s.maxAllowedStaleMs)} ms after the write's acknowledgement; past the plain ${history.plainWindowMs} ms window: ${s.allowedStaleByReaderFault}, as the reader could not hear Redis)`,
   );
   lines.push(`stale or never-written reads: ${s.violations}; unexpected errors: ${report.unexpected.length}`);
   lines.push(`slowest request: ${Math.round(report.slowestMs)} ms; event-loop delay max ${report.eventLoopDelayMaxMs} ms, p99 ${report.eventLoopDelayP99Ms} ms`);
