@@ -10,7 +10,10 @@
  * acted after the write answered, or never did). Whether an instance was late is the writer's
  * verdict alone: comparing its clock with a receiver's would judge the clocks, not the delay.
  * One whose subscriber connection dropped stops using L1 until it is back, since it may have
- * missed messages.
+ * missed messages; so does one whose connection stays open but stops answering (a stalled
+ * network path, a Redis stuck behind a slow command), found by a PING on the subscriber
+ * connection every `probeMs`: its invalidations are held up with the PING's reply, and once
+ * the reply comes every message sent before it has come too.
  */
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
@@ -30,10 +33,23 @@ export interface InvalidationChannelOptions {
   ackTimeoutMs?: number;
   /** Default 250. How long a PUBLISH may take before it counts as failed. */
   commandTimeoutMs?: number;
+  /**
+   * Default 1000. How often the subscriber connection is asked to answer a PING, and how long
+   * it may take: past that, L1 is not used until it answers. 0: no probe.
+   */
+  probeMs?: number;
   onEvent?: (event: InvalidationEvent, detail?: unknown) => void;
 }
 
-export type InvalidationEvent = 'published' | 'received' | 'subscriber-down' | 'subscriber-up' | 'late' | 'ack-timeout' | 'publish-failed';
+export type InvalidationEvent =
+  | 'published'
+  | 'received'
+  | 'subscriber-down'
+  | 'subscriber-up'
+  | 'subscriber-stalled'
+  | 'late'
+  | 'ack-timeout'
+  | 'publish-failed';
 
 interface Message {
   id: string;
@@ -69,12 +85,17 @@ export class InvalidationChannel {
   private readonly commandTimeoutMs: number;
   private readonly waiting = new Map<string, { needed: number; from: Set<string>; done: () => void }>();
   private started = false;
+  private readonly probeMs: number;
+  private probeTimer: NodeJS.Timeout | undefined;
+  /** L1 is distrusted because the probe went unanswered (not because the connection closed). */
+  private stalled = false;
 
   constructor(private readonly options: InvalidationChannelOptions) {
     this.invalidateChannel = `${options.prefix}:invalidate`;
     this.ackChannel = `${options.prefix}:ack`;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 500;
     this.commandTimeoutMs = options.commandTimeoutMs ?? 250;
+    this.probeMs = options.probeMs ?? 1000;
   }
 
   /**
@@ -109,6 +130,7 @@ export class InvalidationChannel {
         .catch(() => undefined);
     });
     this.started = true;
+    this.scheduleProbe();
     // SUBSCRIBE is sent only once the connection is ready: ioredis writes it at once to a
     // connection still in its handshake, and Redis then refuses the handshake's INFO (the
     // connection is in subscriber mode), so the client drops and reconnects, and
@@ -245,6 +267,38 @@ export class InvalidationChannel {
     if (wait.from.size >= wait.needed) wait.done();
   }
 
+  private scheduleProbe(): void {
+    if (this.probeMs <= 0 || !this.started) return;
+    this.probeTimer = setTimeout(() => void this.probe().finally(() => this.scheduleProbe()), this.probeMs);
+    // The probe never keeps a process alive by itself.
+    this.probeTimer.unref();
+  }
+
+  /**
+   * One PING on the subscriber connection. Unanswered in `probeMs`: L1 is not used until one is
+   * answered (the connection closing is handled by its own events).
+   */
+  private async probe(): Promise<void> {
+    const { subscriber, cache } = this.options;
+    if (subscriber.status !== 'ready') return;
+    const answered = await withTimeout(subscriber.ping(), this.probeMs, 'subscriber PING').then(
+      () => true,
+      () => false,
+    );
+    if (!this.started || subscriber.status !== 'ready') return;
+    if (!answered && cache.isL1Trusted) {
+      this.stalled = true;
+      cache.distrustL1();
+      this.options.onEvent?.('subscriber-stalled');
+    } else if (answered && this.stalled) {
+      this.stalled = false;
+      // Distrusted for another reason meanwhile (the connection dropped): its own recovery decides.
+      if (cache.isL1Trusted) return;
+      cache.trustL1();
+      this.options.onEvent?.('subscriber-up');
+    }
+  }
+
   /** Whether this instance hears the others now (its subscription is in place). */
   get isSubscribed(): boolean {
     return this.started && this.options.cache.isL1Trusted;
@@ -252,6 +306,7 @@ export class InvalidationChannel {
 
   async stop(): Promise<void> {
     this.started = false;
+    clearTimeout(this.probeTimer);
     for (const wait of this.waiting.values()) wait.done();
     await closeRedis(this.options.subscriber);
   }

@@ -72,6 +72,12 @@ export interface Config {
   /** `CACHE_ACK_TIMEOUT_MS`; default 500. How long a write waits for other instances to drop what it changed. */
   readonly cacheAckTimeoutMs: number;
   /**
+   * `CACHE_SUBSCRIBER_PROBE_MS`; default 1000. How often each instance PINGs Redis on its
+   * invalidation subscriber, and how long the reply may take: past that it stops using its L1
+   * (it may not be hearing invalidations) until a reply comes. 0: no probe.
+   */
+  readonly cacheSubscriberProbeMs: number;
+  /**
    * `HTTP_SHARED_MAX_AGE_SECONDS`; default 0. Seconds a CDN may serve a public GET answer
    * without asking (`s-maxage`, never past the answer's cache entry). 0: every HTTP cache
    * revalidates (`no-cache` with an ETag), so none shows an answer older than the last write.
@@ -305,6 +311,7 @@ export function loadConfig(env: Env = process.env): Config {
     cacheDefaultTtlSeconds: integer(env, 'CACHE_DEFAULT_TTL_SECONDS', 60, 1, 7 * 24 * 3600),
     redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 250, 10, 60_000),
     cacheAckTimeoutMs: integer(env, 'CACHE_ACK_TIMEOUT_MS', 500, 10, 60_000),
+    cacheSubscriberProbeMs: integer(env, 'CACHE_SUBSCRIBER_PROBE_MS', 1000, 0, 600_000),
     httpSharedMaxAgeSeconds: integer(env, 'HTTP_SHARED_MAX_AGE_SECONDS', 0, 0, 7 * 24 * 3600),
     cachePurgeWebhookUrl: url(env, 'CACHE_PURGE_WEBHOOK_URL', ['https:', 'http:']),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),

@@ -143,6 +143,7 @@ export async function createCacheLayer(options: {
       prefix,
       ackTimeoutMs: config.cacheAckTimeoutMs,
       commandTimeoutMs: config.redisCommandTimeoutMs,
+      probeMs: config.cacheSubscriberProbeMs,
       onEvent: (event, detail) => {
         if (event !== 'subscriber-up') metrics.invalidation(event);
         if (event !== 'published' && event !== 'received') logger.warn({ event, detail }, `cache: invalidation ${event}`);
