@@ -48,7 +48,7 @@ import { benchDocument } from '../helpers/documents';
 import { TEST_REDIS_URL } from '../helpers/env';
 import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
-import { until } from '../helpers/until';
+import { warm } from '../helpers/warm';
 
 const SECONDS = Number(process.env.CHECKER_SECONDS || 20);
 const SEED = process.env.CHECKER_SEED ? Number(process.env.CHECKER_SEED) : randomInt(2 ** 31 - 1);
@@ -121,13 +121,7 @@ it('judges a read older than an acknowledged write as stale (the checker sees wh
   seedHistory(history, server.dataset, adminToken);
   const page = benchDocument('product-page');
   const instances = { A: server as TestInstance, B: b };
-  for (const instance of Object.values(instances)) {
-    await until(async () => {
-      await instance.request(page, { id: String(product.id) });
-      await instance.app.cacheLayer.cache!.settled();
-      return (await instance.countSql(() => instance.request(page, { id: String(product.id) }))) === 0;
-    });
-  }
+  await warm(Object.values(instances), page, { id: String(product.id) });
   const sql = new Client({ connectionString: server.config.databaseUrl, application_name: 'storefront-api' });
   await sql.connect();
   try {

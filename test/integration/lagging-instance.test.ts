@@ -8,6 +8,7 @@ import { benchDocument } from '../helpers/documents';
 import { TEST_REDIS_URL } from '../helpers/env';
 import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
 import { until } from '../helpers/until';
+import { warm } from '../helpers/warm';
 
 /** A proxy to Redis that holds the replies of the invalidation subscriber only, for `lateMs`. */
 async function lateSubscriberProxy(lateMs: number) {
@@ -59,11 +60,7 @@ it('a page built from an entity it has not yet heard was changed is not served a
   const id = '42';
   const price = 'query ($id: ID!) { product(id: $id) { id priceCents } }';
   // B holds product 42 in L1; the product page itself has never been asked for.
-  await until(async () => {
-    await b.request(price, { id });
-    await b.app.cacheLayer.cache!.settled();
-    return (await b.countSql(() => b.request(price, { id }))) === 0;
-  });
+  await warm([b], price, { id });
   const before = (await b.request(price, { id })).body.data.product.priceCents;
   const cache = a.app.cacheLayer.cache!;
   const version = () => cache.store!.client.get(cache.keys.tagVersion(`Product:${id}`));
@@ -89,11 +86,7 @@ it('a field computed from an entity it has not yet heard was changed is not stor
   const count = 'query ($id: ID!) { product(id: $id) { id reviewCount } }';
   const average = 'query ($id: ID!) { product(id: $id) { id averageRating } }';
   // B holds product 43's review statistics in L1; its average rating has never been asked for.
-  await until(async () => {
-    await b.request(count, { id });
-    await b.app.cacheLayer.cache!.settled();
-    return (await b.countSql(() => b.request(count, { id }))) === 0;
-  });
+  await warm([b], count, { id });
   const cache = a.app.cacheLayer.cache!;
   const version = () => cache.store!.client.get(cache.keys.tagVersion(`Product:${id}:reviews`));
   const unchanged = await version();

@@ -11,6 +11,7 @@ import { TEST_REDIS_URL } from '../helpers/env';
 import { startTestServer, type GraphQLResponse, type TestInstance, type TestServer } from '../helpers/server';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { until } from '../helpers/until';
+import { warm } from '../helpers/warm';
 import { outboxInsert } from '../../src/events/outbox';
 import { tagsForEvent } from '../../src/modules/invalidation';
 import type { DomainEvent } from '../../src/events/domain-events';
@@ -55,17 +56,6 @@ function ok<T = any>(response: GraphQLResponse<T>): T {
 
 const PRICE = 'query ($id: ID!) { product(id: $id) { id priceCents } }';
 const price = async (instance: TestInstance, id: number) => ok(await instance.request(PRICE, { id: String(id) })).product.priceCents as number;
-
-/** Sends `document` to each instance until each answers it from its cache (no SQL). */
-async function warm(instances: TestInstance[], document: string, variables: Record<string, unknown>, token?: string): Promise<void> {
-  for (const instance of instances) {
-    await until(async () => {
-      ok(await instance.request(document, variables, { token }));
-      await instance.app.cacheLayer.cache!.settled();
-      return (await instance.countSql(() => instance.request(document, variables, { token }))) === 0;
-    });
-  }
-}
 
 async function outboxRows(where = 'true', params: unknown[] = []) {
   return server.database.orm.em

@@ -7,6 +7,7 @@ import { TEST_REDIS_URL } from '../helpers/env';
 import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { until } from '../helpers/until';
+import { warm } from '../helpers/warm';
 
 let a: TestServer;
 let b: TestInstance;
@@ -29,11 +30,7 @@ afterAll(async () => {
 it('stops serving L1 once its subscriber stops answering, and uses it again once it answers', async () => {
   const id = '44';
   const price = 'query ($id: ID!) { product(id: $id) { id priceCents } }';
-  await until(async () => {
-    await b.request(price, { id });
-    await b.app.cacheLayer.cache!.settled();
-    return (await b.countSql(() => b.request(price, { id }))) === 0;
-  });
+  await warm([b], price, { id });
   const before = (await b.request(price, { id })).body.data.product.priceCents;
 
   proxy.stall();
