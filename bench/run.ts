@@ -84,6 +84,12 @@ const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 const LIVE_PRODUCTS = 10;
 /** WebSocket handshakes in flight at once per pool (thousands at once overflow the listen backlog). */
 const LIVE_CONNECT_CONCURRENCY = 100;
+/**
+ * Our server's live settings for the run (peers ignore them): every subscriber comes from
+ * 127.0.0.1, which our per-address socket limit (LIVE_SOCKETS_PER_ADDRESS_MAX, 200 by default,
+ * against one client opening thousands) would refuse after 200.
+ */
+const LIVE_SERVER_ENV = { LIVE_SOCKETS_PER_ADDRESS_MAX: '1000000' };
 /** The live run's first written price: above every seeded price and every price the mixed run writes. */
 const LIVE_FIRST_PRICE = 5_000_000;
 
@@ -398,12 +404,18 @@ interface ServerHandle {
 
 const children = new Set<ChildProcess>();
 
-function startServer(kind: ServerKind, label: string, options: Options, keySpace: string, nodeFlags: string[] = []): Promise<ServerHandle> {
+function startServer(
+  kind: ServerKind,
+  label: string,
+  options: Options,
+  keySpace: string,
+  extra: { nodeFlags?: string[]; env?: Record<string, string> } = {},
+): Promise<ServerHandle> {
   const { databaseUrl, poolMax } = options;
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Nothing of the caller's service configuration leaks in: a mode states what it runs with.
   for (const name of Object.keys(env)) {
-    if (/^(REDIS_|SESSION_REDIS_|CACHE_|BENCH_PEER)/.test(name) || ['PORT', 'HOST', 'SEED_ON_EMPTY'].includes(name)) delete env[name];
+    if (/^(REDIS_|SESSION_REDIS_|CACHE_|BENCH_PEER|LIVE_|SUBSCRIPTIONS_)/.test(name) || ['PORT', 'HOST', 'SEED_ON_EMPTY'].includes(name)) delete env[name];
   }
   Object.assign(env, {
     NODE_ENV: 'production',
@@ -411,8 +423,9 @@ function startServer(kind: ServerKind, label: string, options: Options, keySpace
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_MAX: String(poolMax),
     ...kind.env({ redisUrl: options.redisUrl, keySpace, l1MaxEntries: options.l1MaxEntries }),
+    ...extra.env,
   });
-  const execArgv = ['--import', 'tsx', ...nodeFlags, ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [])];
+  const execArgv = ['--import', 'tsx', ...(extra.nodeFlags ?? []), ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [])];
   const child = fork(kind.entry, [], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
@@ -1060,7 +1073,7 @@ async function main(): Promise<void> {
           {
             start: async (mode, label): Promise<LiveServer> => {
               log(`starting the server (${label})`);
-              return startServer(SERVERS[mode.server], label, options, keySpaces.fresh(), ['--expose-gc']);
+              return startServer(SERVERS[mode.server], label, options, keySpaces.fresh(), { nodeFlags: ['--expose-gc'], env: LIVE_SERVER_ENV });
             },
             login,
             log,
