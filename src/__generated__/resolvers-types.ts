@@ -3,6 +3,7 @@ import type { CategoryModel, ProductModel, ProductConnectionModel, ProductEdgeMo
 import type { Context } from '../modules/context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -60,6 +61,26 @@ export type CategoryProductsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<ProductOrder>;
 };
+
+/** A change to which products a category holds. */
+export type CategoryChange = {
+  __typename?: 'CategoryChange';
+  /** The category watched. */
+  category: Category;
+  /** What happened. */
+  kind: CategoryChangeKind;
+  /** The product concerned, as it is now (after a move, in its new category). */
+  product: Product;
+};
+
+/** How a product's membership of a category changed. */
+export type CategoryChangeKind =
+  /** A new product was created in the category. */
+  | 'ADDED'
+  /** An existing product was moved into the category. */
+  | 'MOVED_IN'
+  /** A product was moved out of the category into another. */
+  | 'MOVED_OUT';
 
 /** A new product's fields. */
 export type CreateProductInput = {
@@ -140,6 +161,12 @@ export type Mutation = {
    * lose one another. Refuses to go below zero. Back office only: needs a signed-in `ADMIN`.
    */
   adjustStock: Product;
+  /**
+   * Cancels one of the signed-in user's own orders while it is `PENDING`; its units go back into
+   * stock. Another user's order answers `NOT_FOUND`; an order past `PENDING` answers
+   * `BAD_USER_INPUT` (`reason: INVALID_TRANSITION`).
+   */
+  cancelOrder: Order;
   /** Adds a product to the catalog. Back office only: needs a signed-in `ADMIN`. */
   createProduct: Product;
   /**
@@ -174,6 +201,12 @@ export type Mutation = {
    */
   purgeCache: Scalars['Int']['output'];
   /**
+   * Moves an order along: `PENDING` -> `PAID` -> `SHIPPED`, or `PENDING`/`PAID` -> `CANCELLED`
+   * (its units go back into stock). Other moves answer `BAD_USER_INPUT` (`reason:
+   * INVALID_TRANSITION`). Back office only: needs a signed-in `ADMIN`.
+   */
+  updateOrderStatus: Order;
+  /**
    * Changes a product's fields; fields left out keep their value. Back office only: needs a
    * signed-in `ADMIN`.
    */
@@ -196,6 +229,15 @@ export type MutationAddReviewArgs = {
  */
 export type MutationAdjustStockArgs = {
   delta: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Every change a storefront can make. Each write commits in one transaction and, once committed,
+ * announces what changed so caches and live subscriptions follow.
+ */
+export type MutationCancelOrderArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -236,6 +278,16 @@ export type MutationLoginArgs = {
  */
 export type MutationPlaceOrderArgs = {
   input: PlaceOrderInput;
+};
+
+
+/**
+ * Every change a storefront can make. Each write commits in one transaction and, once committed,
+ * announces what changed so caches and live subscriptions follow.
+ */
+export type MutationUpdateOrderStatusArgs = {
+  id: Scalars['ID']['input'];
+  status: OrderStatus;
 };
 
 
@@ -570,6 +622,107 @@ export type Role =
   /** Shops: reviews products and places orders. */
   | 'CUSTOMER';
 
+/**
+ * Live updates over WebSocket (`graphql-transport-ws` protocol, same URL as HTTP: `/graphql`).
+ * Each event's payload carries its id in `extensions.eventId`; pass the last id you received as
+ * `after` when you subscribe again (after a disconnect) to receive first what you missed, in
+ * order, then live events. An id older than the server keeps (`LIVE_STREAM_MAXLEN` events per
+ * topic, `LIVE_STREAM_TTL_SECONDS`) is refused with `EVENTS_EXPIRED`: refetch with a query, then
+ * subscribe without `after`. Payloads are read like queries, through the cache, after the change
+ * that caused them committed.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Each product added to the category, moved into it, or moved out of it. */
+  categoryChanged: CategoryChange;
+  /**
+   * The signed-in user's own orders, each time one changes status (paid, shipped, cancelled).
+   * Anonymous sockets are refused with `UNAUTHENTICATED`; ends with `UNAUTHENTICATED` when the
+   * session ends (`logout`).
+   */
+  orderStatusChanged: Order;
+  /** The product after any change to its own fields (price, stock, name, category...). */
+  productUpdated: Product;
+  /** Each new review of the product, once written. */
+  reviewAdded: Review;
+  /** The product each time its stock changes (orders, cancellations, back office). */
+  stockChanged: Product;
+};
+
+
+/**
+ * Live updates over WebSocket (`graphql-transport-ws` protocol, same URL as HTTP: `/graphql`).
+ * Each event's payload carries its id in `extensions.eventId`; pass the last id you received as
+ * `after` when you subscribe again (after a disconnect) to receive first what you missed, in
+ * order, then live events. An id older than the server keeps (`LIVE_STREAM_MAXLEN` events per
+ * topic, `LIVE_STREAM_TTL_SECONDS`) is refused with `EVENTS_EXPIRED`: refetch with a query, then
+ * subscribe without `after`. Payloads are read like queries, through the cache, after the change
+ * that caused them committed.
+ */
+export type SubscriptionCategoryChangedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Live updates over WebSocket (`graphql-transport-ws` protocol, same URL as HTTP: `/graphql`).
+ * Each event's payload carries its id in `extensions.eventId`; pass the last id you received as
+ * `after` when you subscribe again (after a disconnect) to receive first what you missed, in
+ * order, then live events. An id older than the server keeps (`LIVE_STREAM_MAXLEN` events per
+ * topic, `LIVE_STREAM_TTL_SECONDS`) is refused with `EVENTS_EXPIRED`: refetch with a query, then
+ * subscribe without `after`. Payloads are read like queries, through the cache, after the change
+ * that caused them committed.
+ */
+export type SubscriptionOrderStatusChangedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Live updates over WebSocket (`graphql-transport-ws` protocol, same URL as HTTP: `/graphql`).
+ * Each event's payload carries its id in `extensions.eventId`; pass the last id you received as
+ * `after` when you subscribe again (after a disconnect) to receive first what you missed, in
+ * order, then live events. An id older than the server keeps (`LIVE_STREAM_MAXLEN` events per
+ * topic, `LIVE_STREAM_TTL_SECONDS`) is refused with `EVENTS_EXPIRED`: refetch with a query, then
+ * subscribe without `after`. Payloads are read like queries, through the cache, after the change
+ * that caused them committed.
+ */
+export type SubscriptionProductUpdatedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Live updates over WebSocket (`graphql-transport-ws` protocol, same URL as HTTP: `/graphql`).
+ * Each event's payload carries its id in `extensions.eventId`; pass the last id you received as
+ * `after` when you subscribe again (after a disconnect) to receive first what you missed, in
+ * order, then live events. An id older than the server keeps (`LIVE_STREAM_MAXLEN` events per
+ * topic, `LIVE_STREAM_TTL_SECONDS`) is refused with `EVENTS_EXPIRED`: refetch with a query, then
+ * subscribe without `after`. Payloads are read like queries, through the cache, after the change
+ * that caused them committed.
+ */
+export type SubscriptionReviewAddedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  productId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Live updates over WebSocket (`graphql-transport-ws` protocol, same URL as HTTP: `/graphql`).
+ * Each event's payload carries its id in `extensions.eventId`; pass the last id you received as
+ * `after` when you subscribe again (after a disconnect) to receive first what you missed, in
+ * order, then live events. An id older than the server keeps (`LIVE_STREAM_MAXLEN` events per
+ * topic, `LIVE_STREAM_TTL_SECONDS`) is refused with `EVENTS_EXPIRED`: refetch with a query, then
+ * subscribe without `after`. Payloads are read like queries, through the cache, after the change
+ * that caused them committed.
+ */
+export type SubscriptionStockChangedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  productId: Scalars['ID']['input'];
+};
+
 /** The fields of a product to change; fields left out keep their value. */
 export type UpdateProductInput = {
   /** Move the product to this category. */
@@ -703,6 +856,8 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CacheScope: CacheScope;
   Category: ResolverTypeWrapper<CategoryModel>;
+  CategoryChange: ResolverTypeWrapper<Omit<CategoryChange, 'category' | 'product'> & { category: ResolversTypes['Category'], product: ResolversTypes['Product'] }>;
+  CategoryChangeKind: CategoryChangeKind;
   CreateProductInput: CreateProductInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   EntityRefInput: EntityRefInput;
@@ -733,6 +888,7 @@ export type ResolversTypes = {
   ReviewEdge: ResolverTypeWrapper<ReviewEdgeModel>;
   Role: Role;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UpdateProductInput: UpdateProductInput;
   User: ResolverTypeWrapper<UserModel>;
 };
@@ -742,6 +898,7 @@ export type ResolversParentTypes = {
   AddReviewInput: AddReviewInput;
   Boolean: Scalars['Boolean']['output'];
   Category: CategoryModel;
+  CategoryChange: Omit<CategoryChange, 'category' | 'product'> & { category: ResolversParentTypes['Category'], product: ResolversParentTypes['Product'] };
   CreateProductInput: CreateProductInput;
   DateTime: Scalars['DateTime']['output'];
   EntityRefInput: EntityRefInput;
@@ -768,6 +925,7 @@ export type ResolversParentTypes = {
   ReviewConnection: ReviewConnectionModel;
   ReviewEdge: ReviewEdgeModel;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   UpdateProductInput: UpdateProductInput;
   User: UserModel;
 };
@@ -789,6 +947,12 @@ export type CategoryResolvers<ContextType = Context, ParentType extends Resolver
   products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<CategoryProductsArgs, 'first' | 'orderBy'>>;
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type CategoryChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CategoryChange'] = ResolversParentTypes['CategoryChange']> = {
+  category?: Resolver<ResolversTypes['Category'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['CategoryChangeKind'], ParentType, ContextType>;
+  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -813,12 +977,14 @@ export type LoginPayloadResolvers<ContextType = Context, ParentType extends Reso
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addReview?: Resolver<ResolversTypes['Review'], ParentType, ContextType, RequireFields<MutationAddReviewArgs, 'input'>>;
   adjustStock?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationAdjustStockArgs, 'delta' | 'id'>>;
+  cancelOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id'>>;
   createProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationCreateProductArgs, 'input'>>;
   invalidateCache?: Resolver<ResolversTypes['InvalidationReport'], ParentType, ContextType, Partial<MutationInvalidateCacheArgs>>;
   login?: Resolver<ResolversTypes['LoginPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'email' | 'password'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   purgeCache?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updateOrderStatus?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationUpdateOrderStatusArgs, 'id' | 'status'>>;
   updateProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationUpdateProductArgs, 'id' | 'input'>>;
 };
 
@@ -921,6 +1087,14 @@ export type ReviewEdgeResolvers<ContextType = Context, ParentType extends Resolv
   node?: Resolver<ResolversTypes['Review'], ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  categoryChanged?: SubscriptionResolver<ResolversTypes['CategoryChange'], "categoryChanged", ParentType, ContextType, RequireFields<SubscriptionCategoryChangedArgs, 'id'>>;
+  orderStatusChanged?: SubscriptionResolver<ResolversTypes['Order'], "orderStatusChanged", ParentType, ContextType, Partial<SubscriptionOrderStatusChangedArgs>>;
+  productUpdated?: SubscriptionResolver<ResolversTypes['Product'], "productUpdated", ParentType, ContextType, RequireFields<SubscriptionProductUpdatedArgs, 'id'>>;
+  reviewAdded?: SubscriptionResolver<ResolversTypes['Review'], "reviewAdded", ParentType, ContextType, RequireFields<SubscriptionReviewAddedArgs, 'productId'>>;
+  stockChanged?: SubscriptionResolver<ResolversTypes['Product'], "stockChanged", ParentType, ContextType, RequireFields<SubscriptionStockChangedArgs, 'productId'>>;
+};
+
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -933,6 +1107,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
 
 export type Resolvers<ContextType = Context> = {
   Category?: CategoryResolvers<ContextType>;
+  CategoryChange?: CategoryChangeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   InvalidationReport?: InvalidationReportResolvers<ContextType>;
   LoginPayload?: LoginPayloadResolvers<ContextType>;
@@ -950,6 +1125,7 @@ export type Resolvers<ContextType = Context> = {
   Review?: ReviewResolvers<ContextType>;
   ReviewConnection?: ReviewConnectionResolvers<ContextType>;
   ReviewEdge?: ReviewEdgeResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 };
 

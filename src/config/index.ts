@@ -97,6 +97,22 @@ export interface Config {
   readonly outboxBatchSize: number;
   /** `OUTBOX_RETENTION_HOURS`; default 24. How long published outbox rows are kept before deletion. */
   readonly outboxRetentionHours: number;
+  /** `LIVE_CONNECTION_INIT_TIMEOUT_MS`; default 3000. A socket that sends no `connection_init` by then is closed (4408). */
+  readonly liveConnectionInitTimeoutMs: number;
+  /** `SUBSCRIPTIONS_PER_SOCKET_MAX`; default 50. More on one socket are refused with an `error` message (`SUBSCRIPTION_LIMIT`). */
+  readonly subscriptionsPerSocketMax: number;
+  /** `LIVE_SOCKETS_PER_ADDRESS_MAX`; default 200. Further sockets from one client address are closed (4429). */
+  readonly liveSocketsPerAddressMax: number;
+  /** `LIVE_STREAM_MAXLEN`; default 1000. Events kept per topic for clients that resume with `after`. */
+  readonly liveStreamMaxLen: number;
+  /** `LIVE_STREAM_TTL_SECONDS`; default 3600. How long a topic's events are kept after its last one. */
+  readonly liveStreamTtlSeconds: number;
+  /** `LIVE_KEEPALIVE_MS`; default 12000. Ping interval; a socket that misses a pong for as long is dropped. 0: none. */
+  readonly liveKeepAliveMs: number;
+  /** `LIVE_MAX_MESSAGE_BYTES`; default 65536. A larger client message closes its socket (1009). */
+  readonly liveMaxMessageBytes: number;
+  /** `LIVE_MAX_BUFFERED_BYTES`; default 4 MiB. A socket that falls this far behind is closed (1013, try again later). */
+  readonly liveMaxBufferedBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -224,5 +240,13 @@ export function loadConfig(env: Env = process.env): Config {
     outboxPublishDelayMs: integer(env, 'OUTBOX_PUBLISH_DELAY_MS', 2000, 0, 3_600_000),
     outboxBatchSize: integer(env, 'OUTBOX_BATCH_SIZE', 100, 1, 10_000),
     outboxRetentionHours: integer(env, 'OUTBOX_RETENTION_HOURS', 24, 1, 24 * 365),
+    liveConnectionInitTimeoutMs: integer(env, 'LIVE_CONNECTION_INIT_TIMEOUT_MS', 3000, 10, 600_000),
+    subscriptionsPerSocketMax: integer(env, 'SUBSCRIPTIONS_PER_SOCKET_MAX', 50, 1, 10_000),
+    liveSocketsPerAddressMax: integer(env, 'LIVE_SOCKETS_PER_ADDRESS_MAX', 200, 1, 1_000_000),
+    liveStreamMaxLen: integer(env, 'LIVE_STREAM_MAXLEN', 1000, 1, 1_000_000),
+    liveStreamTtlSeconds: integer(env, 'LIVE_STREAM_TTL_SECONDS', 3600, 1, 30 * 24 * 3600),
+    liveKeepAliveMs: integer(env, 'LIVE_KEEPALIVE_MS', 12_000, 0, 600_000),
+    liveMaxMessageBytes: integer(env, 'LIVE_MAX_MESSAGE_BYTES', 65_536, 1024, 16 * 1024 * 1024),
+    liveMaxBufferedBytes: integer(env, 'LIVE_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   });
 }

@@ -11,6 +11,10 @@ export enum ErrorCode {
   Forbidden = 'FORBIDDEN',
   NotFound = 'NOT_FOUND',
   RateLimited = 'RATE_LIMITED',
+  /** A live subscription's resume point (`after`) is older than the events kept: refetch. */
+  EventsExpired = 'EVENTS_EXPIRED',
+  /** A socket holds as many subscriptions as it may (`SUBSCRIPTIONS_PER_SOCKET_MAX`). */
+  SubscriptionLimit = 'SUBSCRIPTION_LIMIT',
   InternalServerError = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -55,6 +59,22 @@ export class UnauthenticatedError extends AppError {
 export class ForbiddenError extends AppError {
   constructor(message: string) {
     super(message, ErrorCode.Forbidden);
+  }
+}
+
+export class EventsExpiredError extends AppError {
+  constructor(afterId: string) {
+    super(
+      `Events after "${afterId}" are no longer kept. Refetch the data with a query, then subscribe again without "after".`,
+      ErrorCode.EventsExpired,
+      { after: afterId },
+    );
+  }
+}
+
+export class SubscriptionLimitError extends AppError {
+  constructor(max: number) {
+    super(`This socket holds ${max} subscriptions, the most allowed; complete one first, or open another socket.`, ErrorCode.SubscriptionLimit, { max });
   }
 }
 

@@ -14,6 +14,8 @@ export type DomainEvent =
     }
   | { type: 'ReviewAdded'; reviewId: number; productId: number; authorId: number }
   | { type: 'OrderPlaced'; orderId: number; userId: number; productIds: number[] }
+  /** An order moved from `from` to `status` (paid, shipped, cancelled); `userId` owns it. */
+  | { type: 'OrderStatusChanged'; orderId: number; userId: number; from: string; status: string }
   /** A signed-in session ended (sign-out); `sessionId` is the token's hash, never the token. */
   | { type: 'SessionEnded'; sessionId: string };
 

@@ -22,6 +22,12 @@ export interface OutboxRelayOptions {
   /** Drops what a plan names on every instance, and says how that went. */
   apply: (plan: InvalidationPlan) => Promise<InvalidationOutcome>;
   /**
+   * Publishes the rows to live subscribers once their drop is acknowledged (idempotent by row
+   * id: a row its writer published already reaches nobody twice). Rejecting leaves them
+   * unpublished. Default: none.
+   */
+  publishLive?: (rows: readonly OutboxRow[]) => Promise<void>;
+  /**
    * Default: always. False while this instance cannot reach the others (its subscriber to
    * Redis is down): its publications would be deferred anyway, and the rows it locked meanwhile
    * would be withheld from relays that can.
@@ -151,6 +157,7 @@ export class OutboxRelay {
       const outcome = await this.options.apply(plan);
       // Not every instance heard it: the rows stay unpublished, and are tried again next poll.
       if (outcome.status !== 'acknowledged') return { published: 0 };
+      await this.options.publishLive?.(rows.map((row) => ({ ...row, id: String(row.id) })));
       await tx.execute(`update ${OUTBOX_TABLE} set published_at = clock_timestamp() where id = any(?::bigint[])`, [
         `{${rows.map((row) => row.id).join(',')}}`,
       ]);

@@ -2,7 +2,8 @@
  * The transactional outbox. A write records what it changed as rows of `outbox_event` in its own
  * transaction (or in the very statement that changes the data), and publishes them once
  * committed: the cache drops their tags on every instance, then in-process subscribers hear
- * the domain events. A row stays unpublished until every instance has acknowledged the drop;
+ * the domain events, and the live bus carries them to subscribers on every instance. A row stays
+ * unpublished until every instance has acknowledged the drop and the live bus has taken it;
  * the relay (`outbox-relay.ts`) publishes rows left so for longer than a short delay, so a
  * writer cut off from Redis, or dead after its commit, loses no invalidation.
  *
@@ -86,6 +87,11 @@ export interface EventOutboxOptions {
   apply: (plan: InvalidationPlan) => Promise<InvalidationOutcome>;
   /** Hears the domain events after the drop. */
   bus: EventBus;
+  /**
+   * Publishes the write's rows to live subscribers after the drop (idempotent by row id).
+   * Rejecting leaves the rows unpublished, for the relay to publish again. Default: none.
+   */
+  publishLive?: (rows: readonly OutboxRow[]) => Promise<void>;
   /** Told how each write's invalidation went (for the request's `extensions` and metrics). */
   onOutcome?: (outcome: InvalidationOutcome, write: RecordedWrite) => void;
   /** A failure to mark rows published: the relay publishes them again later. */
@@ -138,10 +144,26 @@ export class EventOutbox {
       this.options.onError?.(error);
       outcome = { status: 'deferred', receivers: 0, acknowledged: 0 };
     }
-    if (outcome.status === 'acknowledged') this.markPublished(write.ids);
+    const live = await this.publishLive(write);
+    if (outcome.status === 'acknowledged' && live) this.markPublished(write.ids);
     this.options.onOutcome?.(outcome, write);
     if (write.events.length > 0) await this.options.bus.publish(...write.events);
     return outcome;
+  }
+
+  /** True when the write's events reached the live bus (or there was nothing to send). */
+  private async publishLive(write: RecordedWrite): Promise<boolean> {
+    const { publishLive } = this.options;
+    if (!publishLive || write.events.length === 0) return true;
+    // Ids and events pair up in order: both come from the one INSERT that wrote them.
+    if (write.ids.length !== write.events.length) return false;
+    try {
+      await publishLive(write.events.map((event, i) => ({ id: write.ids[i]!, type: event.type, payload: event, tags: null })));
+      return true;
+    } catch (error) {
+      this.options.onError?.(error);
+      return false;
+    }
   }
 
   /** Resolves once every row this outbox was asked to mark published has been (or has failed). */

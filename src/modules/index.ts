@@ -12,6 +12,7 @@ import { adminResolvers } from './admin/admin.resolvers';
 import { CategorySchema } from './category/category.entity';
 import { categoryResolvers } from './category/category.resolvers';
 import { DateTimeScalar } from './common/scalars';
+import { liveResolvers } from './live/live.resolvers';
 import { nodeResolvers } from './node/node.resolvers';
 import { OrderItemSchema, OrderSchema } from './order/order.entity';
 import { orderResolvers } from './order/order.resolvers';
@@ -46,6 +47,7 @@ export function buildStorefrontSchema(policies: PolicyMapOptions = {}): GraphQLS
     orderResolvers,
     adminResolvers,
     nodeResolvers,
+    liveResolvers,
   ] as Resolvers[]);
   const schema = makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
   return withPolicyDescriptions(schema, readPolicyMap(schema, policies));

@@ -37,6 +37,9 @@ export function tagsForEvent(event: DomainEvent): string[] {
       return [relationTag('Product', event.productId, 'reviews'), relationTag('User', event.authorId, 'reviews')];
     case 'OrderPlaced':
       return [relationTag('User', event.userId, 'orders')];
+    case 'OrderStatusChanged':
+      // The order's own entry, and the owner's order pages that show its status.
+      return [entityTag('Order', event.orderId), relationTag('User', event.userId, 'orders')];
     case 'SessionEnded':
       return [entityTag(SESSION_TYPE, event.sessionId)];
   }
@@ -147,7 +150,7 @@ export const ROW_CHANGED = 'RowChanged';
 /** The row type written by `invalidateCache`. */
 export const CACHE_INVALIDATION_REQUESTED = 'CacheInvalidationRequested';
 
-const DOMAIN_EVENT_TYPES = new Set<string>(['ProductCreated', 'ProductUpdated', 'ReviewAdded', 'OrderPlaced', 'SessionEnded']);
+const DOMAIN_EVENT_TYPES = new Set<string>(['ProductCreated', 'ProductUpdated', 'ReviewAdded', 'OrderPlaced', 'OrderStatusChanged', 'SessionEnded']);
 
 /**
  * What publishing an outbox row takes. Rows carry their tags when their writer knew them;

@@ -26,6 +26,7 @@ const EXAMPLE_EVENTS: { [T in DomainEventType]: Extract<DomainEvent, { type: T }
   },
   ReviewAdded: { type: 'ReviewAdded', reviewId: 1, productId: 1, authorId: 1 },
   OrderPlaced: { type: 'OrderPlaced', orderId: 1, userId: 1, productIds: [1] },
+  OrderStatusChanged: { type: 'OrderStatusChanged', orderId: 1, userId: 1, from: 'PENDING', status: 'CANCELLED' },
   SessionEnded: { type: 'SessionEnded', sessionId: 'abc' },
 };
 

@@ -35,7 +35,8 @@ import { invalidationForOutboxRow, tagsForEvent } from '../modules/invalidation'
 import { adminRoutes } from './admin-routes';
 import { reportInvalidation } from './request-stats-plugin';
 import { createSessionResolver } from '../session/session-cache';
-import { createContextFactory, SESSION_COOKIE } from './context';
+import { createContextFactory, createLiveContextFactory, SESSION_COOKIE, type ContextFactoryOptions } from './context';
+import { createLive, type Live } from './live';
 import { browserCors } from './cors';
 import { healthRoutes } from './health';
 import { assignRequestId } from './request-id';
@@ -61,6 +62,8 @@ export interface App {
   outbox: EventOutbox;
   /** Publishes the outbox rows writers left unpublished; runs from `createApp` to `stop`. */
   relay: OutboxRelay;
+  /** Live updates: the bus, the registry of distinct subscriptions (and its execution count). */
+  live: Live;
   /** Starts listening on `config.port` (0 picks a free port); resolves to the GraphQL URL. */
   listen(): Promise<string>;
   /** Stops accepting, lets in-flight requests finish (up to the grace period), closes Apollo. */
@@ -89,11 +92,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     onInvalidation:
       options.onInvalidation ?? (config.cachePurgeWebhookUrl ? createPurgeWebhook({ url: config.cachePurgeWebhookUrl, logger }) : undefined),
   });
+  // `live` is built below (it needs the outbox for its contexts); nothing publishes before.
+  const publishLive: Live['publish'] = (rows) => live.publish(rows);
   const outbox = new EventOutbox({
     database,
     tagsOf: tagsForEvent,
     apply: (plan) => cacheLayer.apply(plan),
     bus: events,
+    publishLive,
     onOutcome: (outcome) => {
       metrics.outboxWrite(outcome.status);
       reportInvalidation(outcome);
@@ -104,6 +110,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     database,
     planOf: invalidationForOutboxRow,
     apply: (plan) => cacheLayer.apply(plan),
+    publishLive,
     canPublish: () => cacheLayer.canPublish(),
     pollMs: config.outboxPollMs,
     publishDelayMs: config.outboxPublishDelayMs,
@@ -135,19 +142,46 @@ export async function createApp(options: AppOptions): Promise<App> {
       : app,
   );
 
+  const formatError = createFormatError({
+    exposeInternals: !production,
+    requestId: () => currentRequestScope()?.id,
+    onInternalError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error in a GraphQL operation'),
+  });
+  const contextOptions: ContextFactoryOptions = {
+    orm: database.orm,
+    outbox,
+    config,
+    createLoaders,
+    resolveSession,
+    cache: cacheLayer.cache,
+    purgeCache: () => cacheLayer.purge(),
+    cachedFieldsOf: cacheLayer.cachedFieldsOf,
+  };
+  const live = createLive({
+    config,
+    schema: cacheLayer.schema,
+    policies: cacheLayer.policies,
+    cache: cacheLayer.cache,
+    orm: database.orm,
+    resolveSession,
+    contextFor: createLiveContextFactory(contextOptions),
+    formatError,
+    metricsRegistry: metrics.registry,
+    logger,
+  });
+  const liveServer = live.attach(httpServer);
+
   const apollo = new ApolloServer<Context>({
     schema: cacheLayer.schema,
     introspection: !production,
     // index.ts owns the signals, so the whole service (not Apollo alone) stops in order.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !production,
-    formatError: createFormatError({
-      exposeInternals: !production,
-      requestId: () => currentRequestScope()?.id,
-      onInternalError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error in a GraphQL operation'),
-    }),
+    formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
+      // Subscriptions' sockets close (1001) when Apollo drains, as its docs set it up.
+      liveServer.drainPlugin,
       production
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }),
@@ -178,16 +212,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     bodyParseErrorHandler,
     ...(responseCache ? [responseCache.fastPath] : []),
     expressMiddleware(apollo, {
-      context: createContextFactory({
-        orm: database.orm,
-        outbox,
-        config,
-        createLoaders,
-        resolveSession,
-        cache: cacheLayer.cache,
-        purgeCache: () => cacheLayer.purge(),
-        cachedFieldsOf: cacheLayer.cachedFieldsOf,
-      }),
+      context: createContextFactory(contextOptions),
     }),
   );
   relay.start();
@@ -197,6 +222,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     cacheLayer,
     outbox,
     relay,
+    live,
     listen: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -213,6 +239,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       // (this instance's next start, or another instance's) publishes.
       await relay.stop();
       await outbox.settled();
+      await live.close();
       await cacheLayer.close();
       stopCountingSql();
     },

@@ -10,7 +10,7 @@ import type { Orm } from '../db/orm';
 import type { EventOutbox } from '../events/outbox';
 import { tokenFromRequest } from '../session/sessions';
 import type { SessionResolver } from '../session/session-cache';
-import type { Context, Viewer } from '../modules/context';
+import type { Context, SessionTransport, Viewer } from '../modules/context';
 import { loadEntity, type Loaders } from '../modules/loaders';
 import { CacheDebug } from '../cache/cache-debug';
 import { createFieldCacheRequest } from '../cache/field-cache';
@@ -38,7 +38,7 @@ export function wantsCacheDebug(req: { headers: Record<string, string | string[]
 }
 
 export function createContextFactory(options: ContextFactoryOptions) {
-  const { orm, outbox, config, cache } = options;
+  const { orm, config } = options;
   return async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
     const em = orm.em.fork() as SqlEntityManager;
     const cookies = parseCookie(req.headers.cookie ?? '');
@@ -51,29 +51,42 @@ export function createContextFactory(options: ContextFactoryOptions) {
     // Keys and tags name users and entities: in production only an ADMIN may see them.
     const scope = currentRequestScope();
     if (scope && wantsCacheDebug(req) && (config.nodeEnv !== 'production' || viewer?.role === 'ADMIN')) scope.debug = new CacheDebug();
-    const loaders = options.createLoaders(em);
-    return {
-      em,
-      loaders,
-      fieldCache: cache && createFieldCacheRequest(cache, viewer?.userId, (typeName, id) => loadEntity(loaders, typeName, id)),
-      viewer,
-      outbox,
-      purgeCache: options.purgeCache,
-      cachedFieldsOf: options.cachedFieldsOf,
-      sessionTtlSeconds: config.sessionTtlSeconds,
-      transport: {
-        token,
-        setSessionCookie: (value, expiresAt) =>
-          res.cookie(SESSION_COOKIE, value, {
-            httpOnly: true,
-            sameSite: 'lax',
-            secure: config.cookieSecure,
-            path: '/',
-            expires: expiresAt,
-          }),
-        clearSessionCookie: () =>
-          res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/' }),
-      },
-    };
+    return contextFor(options, em, viewer, {
+      token,
+      setSessionCookie: (value, expiresAt) =>
+        res.cookie(SESSION_COOKIE, value, {
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: config.cookieSecure,
+          path: '/',
+          expires: expiresAt,
+        }),
+      clearSessionCookie: () =>
+        res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/' }),
+    });
   };
+}
+
+/** One context: a fresh EntityManager fork's loaders and field cache, for `viewer`. */
+function contextFor(options: ContextFactoryOptions, em: SqlEntityManager, viewer: Viewer | null, transport: SessionTransport | null): Context {
+  const loaders = options.createLoaders(em);
+  return {
+    em,
+    loaders,
+    fieldCache: options.cache && createFieldCacheRequest(options.cache, viewer?.userId, (typeName, id) => loadEntity(loaders, typeName, id)),
+    viewer,
+    outbox: options.outbox,
+    purgeCache: options.purgeCache,
+    cachedFieldsOf: options.cachedFieldsOf,
+    sessionTtlSeconds: options.config.sessionTtlSeconds,
+    transport,
+  };
+}
+
+/**
+ * For one execution of a live subscription: as fresh as a request's (its own fork, loaders and
+ * field cache), with no HTTP transport.
+ */
+export function createLiveContextFactory(options: ContextFactoryOptions): (viewer: Viewer | null) => Context {
+  return (viewer) => contextFor(options, options.orm.em.fork() as SqlEntityManager, viewer, null);
 }

@@ -1,12 +1,12 @@
 import { LockMode, ref } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError } from '../../errors';
+import { BadUserInputError, NotFoundError } from '../../errors';
 import type { EventOutbox } from '../../events/outbox';
 import { parseId } from '../common/ids';
 import { requireInt } from '../common/validate';
 import { Product } from '../product/product.entity';
 import { User } from '../user/user.entity';
-import { Order, OrderItem } from './order.entity';
+import { Order, OrderItem, type OrderStatus } from './order.entity';
 
 export interface OrderLine {
   productId: string;
@@ -101,6 +101,72 @@ export async function placeOrder(
     return { order: placed, written: events };
   });
 
+  await outbox.publish(written);
+  return order;
+}
+
+/** Where an order may go from each status; a cancelled or shipped order stays as it is. */
+const NEXT_STATUSES: Record<OrderStatus, readonly OrderStatus[]> = {
+  PENDING: ['PAID', 'CANCELLED'],
+  PAID: ['SHIPPED', 'CANCELLED'],
+  SHIPPED: [],
+  CANCELLED: [],
+};
+
+const ORDER_STATUSES = Object.keys(NEXT_STATUSES) as OrderStatus[];
+
+export interface OrderStatusChange {
+  orderId: string;
+  status: OrderStatus;
+  /** Only this user's order may change (`cancelOrder`); absent: any order (back office). */
+  ownerId?: number;
+  /** Statuses the order must be in; default: any from which `status` may be reached. */
+  from?: readonly OrderStatus[];
+}
+
+/**
+ * Moves an order to another status in one transaction: the order's row is locked, the move
+ * checked, and, for a cancellation, its items' units go back into stock. The events (the
+ * status change, and each restocked product's) are recorded with it and published once
+ * committed.
+ */
+export async function changeOrderStatus(em: SqlEntityManager, outbox: EventOutbox, change: OrderStatusChange): Promise<Order> {
+  const orderId = parseId(change.orderId);
+  if (!ORDER_STATUSES.includes(change.status)) {
+    throw new BadUserInputError(`"status" must be one of ${ORDER_STATUSES.join(', ')}.`, { field: 'status' });
+  }
+  const { order, written } = await em.transactional(async (tx) => {
+    const [row] = await tx.execute<{ user_id: number; status: OrderStatus }[]>(
+      'select user_id, status from customer_order where id = ? for update',
+      [orderId],
+    );
+    // Someone else's order is answered like a missing one: its existence is not theirs to learn.
+    if (!row || (change.ownerId !== undefined && row.user_id !== change.ownerId)) throw new NotFoundError('Order', change.orderId);
+    const allowed = change.from ?? ORDER_STATUSES.filter((from) => NEXT_STATUSES[from].includes(change.status));
+    if (!allowed.includes(row.status) || !NEXT_STATUSES[row.status].includes(change.status)) {
+      throw new BadUserInputError(`Order ${change.orderId} is ${row.status}; it cannot become ${change.status}.`, {
+        field: 'status',
+        reason: 'INVALID_TRANSITION',
+        current: row.status,
+      });
+    }
+    await tx.execute('update customer_order set status = ? where id = ?', [change.status, orderId]);
+    let restocked: number[] = [];
+    if (change.status === 'CANCELLED') {
+      const rows = await tx.execute<{ id: number }[]>(
+        `update product p set stock = p.stock + i.quantity, updated_at = now()
+         from order_item i where i.order_id = ? and i.product_id = p.id returning p.id`,
+        [orderId],
+      );
+      restocked = rows.map((product) => product.id).sort((a, b) => a - b);
+    }
+    const written = await outbox.record(tx, [
+      { type: 'OrderStatusChanged', orderId, userId: row.user_id, from: row.status, status: change.status },
+      ...restocked.map((productId) => ({ type: 'ProductUpdated' as const, productId, fields: ['stock', 'updatedAt'], categoryIds: [] })),
+    ]);
+    const order = await tx.findOneOrFail(Order, { id: orderId }, { refresh: true });
+    return { order, written };
+  });
   await outbox.publish(written);
   return order;
 }
