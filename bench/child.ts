@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import type { DriverMessage, HeapReport, ServerMessage, ServerStats } from './protocol';
 
 const RSS_SAMPLE_MS = 100;
@@ -44,12 +45,16 @@ export interface BenchedServer {
  * run starts its servers so): twice, a turn apart, so what the first one's finalizers released
  * is gone too. Without it, the heap as it is.
  */
-async function heapAfterGc(): Promise<HeapReport> {
+async function heapAfterGc(snapshot: string | undefined): Promise<HeapReport> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) {
     gc();
     await new Promise((resolve) => setImmediate(resolve));
     gc();
+  }
+  if (snapshot) {
+    mkdirSync(path.dirname(snapshot), { recursive: true });
+    writeHeapSnapshot(snapshot);
   }
   const memory = process.memoryUsage();
   return { heapUsed: memory.heapUsed, rss: memory.rss, collected: gc !== undefined };
@@ -145,7 +150,7 @@ function listenToDriver(server: BenchedServer): void {
     } else if (message.type === 'profile-stop') {
       void answer(stopProfile(message.file), { type: 'profiled', file: message.file }, 'profile');
     } else if (message.type === 'heap') {
-      void heapAfterGc().then((report) => send({ type: 'heap', ...report }));
+      void heapAfterGc(message.snapshot).then((report) => send({ type: 'heap', ...report }));
     } else if (message.type === 'stop') {
       stop().then(
         () => {

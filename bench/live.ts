@@ -24,7 +24,7 @@ import type { HeapReport, PoolClient, PoolCommand, PoolReply, PoolStatus, Server
 export interface LiveServer {
   url: string;
   stats(): Promise<ServerStats>;
-  heap(): Promise<HeapReport>;
+  heap(snapshot?: string): Promise<HeapReport>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +54,12 @@ export interface LiveOptions {
   subscribersPerPool: number;
   /** WebSocket handshakes in flight at once, per pool. */
   connectConcurrency: number;
+  /**
+   * Where to write V8 heap snapshots of each server block, before the subscribers and after
+   * (`--live-heap-snapshots`; compare with heap-diff.ts); undefined: none. They pause the
+   * server for seconds, so a run with them measures latency worse.
+   */
+  heapSnapshots: string | undefined;
   /** Price of the run's first update; every later update writes the next integer (unique in the run). */
   firstPrice: number;
 }
@@ -286,6 +292,10 @@ function openFilesLimit(): number | undefined {
   }
 }
 
+function snapshotFile(options: LiveOptions, mode: Mode, subscribers: number, when: 'before' | 'after'): string | undefined {
+  return options.heapSnapshots && path.join(options.heapSnapshots, `live-${mode.id}-${subscribers}-${when}.heapsnapshot`);
+}
+
 interface Block {
   mode: Mode;
   subscribers: number;
@@ -310,7 +320,7 @@ async function openBlock(mode: Mode, subscribers: number, options: LiveOptions, 
     await publisher.publish(20, warm, 1);
     await publisher.settled();
     if (publisher.errors > 0) throw new LiveUnavailable(`price changes failed: ${publisher.problems.join('; ')}`);
-    const baseline = await server.heap();
+    const baseline = await server.heap(snapshotFile(options, mode, subscribers, 'before'));
 
     const poolCount = Math.ceil(subscribers / options.subscribersPerPool);
     const share = Math.ceil(subscribers / poolCount);
@@ -377,11 +387,17 @@ async function warmUp(block: Block, rate: number, deps: LiveDependencies): Promi
   return { seconds, silent };
 }
 
-async function measurePhase(block: Block, rate: number, options: LiveOptions, deps: LiveDependencies, heap: { perSubscriber?: number; rssPerSubscriber?: number; collected: boolean }): Promise<LiveMeasurement> {
+async function measurePhase(
+  block: Block,
+  rate: number,
+  options: LiveOptions,
+  deps: LiveDependencies,
+  heap: { perSubscriber?: number; rssPerSubscriber?: number; collected: boolean },
+): Promise<LiveMeasurement> {
   const { mode, subscribers, server, pools, publisher } = block;
   const warm = await warmUp(block, rate, deps);
   if (heap.perSubscriber === undefined) {
-    const after = await server.heap();
+    const after = await server.heap(snapshotFile(options, mode, subscribers, 'after'));
     heap.perSubscriber = (after.heapUsed - block.baseline.heapUsed) / subscribers;
     heap.rssPerSubscriber = (after.rss - block.baseline.rss) / subscribers;
     heap.collected = after.collected && block.baseline.collected;

@@ -55,8 +55,11 @@ export type DriverMessage =
   | { type: 'profile-start' }
   /** Stop it and write it to `file` (answered by `profiled`). */
   | { type: 'profile-stop'; file: string }
-  /** The heap after a full GC when the process runs with --expose-gc (the live run), else as it is (answered by `heap`). */
-  | { type: 'heap' }
+  /**
+   * The heap after a full GC when the process runs with --expose-gc (the live run), else as it
+   * is (answered by `heap`); with `snapshot`, a V8 heap snapshot written there first.
+   */
+  | { type: 'heap'; snapshot?: string }
   | { type: 'stop' };
 
 /** Server to parent. */

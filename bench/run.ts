@@ -55,6 +55,10 @@ Live run (--modes live; with --quick: 1,000 subscribers, 10 s phases, writes liv
   --live-seconds <s>        measured seconds of publishing per phase (default 20)
   --live-client <c>         graphql-ws (its createClient, default) or raw (ws speaking the protocol)
   --live-pool-size <n>      subscribers per pool process at most (default 5000)
+  --live-heap-snapshots     V8 heap snapshots of each server before and after its subscribers,
+                            to bench/results/profiles/ (compare: node --import tsx
+                            bench/heap-diff.ts <before> <after>); pauses the server, so
+                            do not keep that run's latencies
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/sf_bench),
              BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_POOL_MAX (server's
              DATABASE_POOL_MAX, default 10), BENCH_NODE_FLAGS (extra Node flags for every
@@ -113,6 +117,7 @@ interface Options {
     publishSeconds: number;
     client: PoolClient;
     subscribersPerPool: number;
+    heapSnapshots: string | undefined;
   };
 }
 
@@ -142,6 +147,7 @@ function parseOptions(): Options | undefined {
       'live-seconds': { type: 'string' },
       'live-client': { type: 'string' },
       'live-pool-size': { type: 'string' },
+      'live-heap-snapshots': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -190,6 +196,7 @@ function parseOptions(): Options | undefined {
       publishSeconds: positive('live-seconds', values['live-seconds'], values.quick ? 10 : 20),
       client,
       subscribersPerPool: Math.round(positive('live-pool-size', values['live-pool-size'], 5000)),
+      heapSnapshots: values['live-heap-snapshots'] ? path.join(RESULTS_DIR, 'profiles') : undefined,
     },
   };
 }
@@ -397,8 +404,8 @@ interface ServerHandle {
   /** CPU profile from now until `profileStop`, which writes it to `file`. */
   profileStart(): Promise<void>;
   profileStop(file: string): Promise<void>;
-  /** Heap after a full GC (with --expose-gc). */
-  heap(): Promise<HeapReport>;
+  /** Heap after a full GC (with --expose-gc); with `snapshot`, a heap snapshot written there. */
+  heap(snapshot?: string): Promise<HeapReport>;
   stop(): Promise<void>;
 }
 
@@ -498,9 +505,9 @@ function startServer(
       tell({ type: 'profile-stop', file });
       await written;
     },
-    async heap() {
-      const reply = expect('heap', IPC_TIMEOUT_MS * 3);
-      tell({ type: 'heap' });
+    async heap(snapshot) {
+      const reply = expect('heap', IPC_TIMEOUT_MS * 6);
+      tell({ type: 'heap', snapshot });
       const { type: _type, ...report } = await reply;
       return report;
     },
