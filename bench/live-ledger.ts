@@ -66,6 +66,12 @@ export interface DeliverySummary {
   unmatched: number;
   /** Latency of each delivery (receipt − the update's `ackedAt`), ms, sorted ascending. */
   latencies: Float64Array;
+  /**
+   * The same from the update's `sentAt`, sorted: what a subscriber waited since the change was
+   * asked for. Where a server answers its mutations late (it cannot keep up), latency from the
+   * answer hides that wait; this does not.
+   */
+  sinceSent: Float64Array;
   /** Latest receipt among the deliveries, or undefined when none. */
   lastDeliveryAt: number | undefined;
 }
@@ -102,6 +108,7 @@ export function tallyDeliveries(publications: readonly Publication[], audience: 
   // One byte per (update, subscriber): 200 updates × 10,000 subscribers is 2 MB.
   const seen = new Uint8Array(acked.length * audience.count);
   const latencies = new Float64Array(expected);
+  const sinceSent = new Float64Array(expected);
   let delivered = 0;
   let duplicates = 0;
   let misrouted = 0;
@@ -128,11 +135,13 @@ export function tallyDeliveries(publications: readonly Publication[], audience: 
       seen[cell] = 1;
       const at = batch.at[r]!;
       latencies[delivered] = at - acked[u]!.ackedAt!;
+      sinceSent[delivered] = at - acked[u]!.sentAt;
       delivered += 1;
       if (lastDeliveryAt === undefined || at > lastDeliveryAt) lastDeliveryAt = at;
     }
   }
   const sorted = latencies.subarray(0, delivered).sort();
+  const sortedSinceSent = sinceSent.subarray(0, delivered).sort();
   return {
     updatesSent: publications.length,
     updatesAcked: acked.length,
@@ -143,6 +152,7 @@ export function tallyDeliveries(publications: readonly Publication[], audience: 
     misrouted,
     unmatched,
     latencies: sorted,
+    sinceSent: sortedSinceSent,
     lastDeliveryAt,
   };
 }

@@ -30,10 +30,15 @@ function targets(rows: readonly LiveMeasurement[]): string[][] {
     ours5 && peer5 ? ours5.p99Ms <= peer5.p99Ms / 2 : undefined,
   );
   const ours10 = find('ours-live', largest, 10);
+  // Held: every update answered, and in time (a server falling behind answers seconds late),
+  // every delivery made.
   target(
     `10 updates/s held, p99 < 100 ms (${at})`,
-    ours10 ? `p99 ${fixed(ours10.p99Ms, 0)} ms, ${fixed(ours10.messagesPerSecond, 0)} of ${fixed(ours10.expectedMessagesPerSecond, 0)} msgs/s` : 'not measured',
-    ours10 ? ours10.p99Ms < 100 && ours10.lost === 0 && ours10.updatesAcked === ours10.updatesSent : undefined,
+    ours10
+      ? `p99 ${fixed(ours10.p99Ms, 0)} ms (from send ${fixed(ours10.p99FromSendMs, 0)}), ${fixed(ours10.messagesPerSecond, 0)} of ${fixed(ours10.expectedMessagesPerSecond, 0)} msgs/s, ` +
+          `${ours10.updatesAcked} of ${ours10.updatesSent} updates answered (p99 ${fixed(ours10.updateP99Ms, 0)} ms), ${ours10.lost} lost`
+      : 'not measured',
+    ours10 ? ours10.p99Ms < 100 && ours10.lost === 0 && ours10.updatesAcked === ours10.updatesSent && ours10.updateP99Ms < 1000 : undefined,
   );
   const heap = rows.find((r) => r.modeId === 'ours-live' && r.subscribers === largest && r.heapPerSubscriberBytes !== undefined);
   target(`heap ≤ 10 KB per subscriber (${at})`, heap ? kb(heap.heapPerSubscriberBytes) : 'not measured', heap ? heap.heapPerSubscriberBytes! <= 10 * 1024 : undefined);
@@ -65,10 +70,10 @@ export function renderLive(rows: readonly LiveMeasurement[]): string[] {
   );
   out.push(
     table(
-      ['server', 'subscribers', 'updates/s', 'p50 ms', 'p99 ms', 'max ms', 'msgs/s (of due)', 'heap / subscriber', 'lost', 'updates answered', 'update p99 ms', 'server CPU', 'server loop busy', 'pools CPU (busiest loop)'],
+      ['server', 'subscribers', 'updates/s', 'p50 ms', 'p99 ms', 'max ms', 'p99 from send ms', 'msgs/s (of due)', 'heap / subscriber', 'lost', 'updates answered', 'update p99 ms', 'server CPU', 'server loop busy', 'pools CPU (busiest loop)'],
       rows.map((r) =>
         r.unavailable
-          ? [r.mode, thousands(r.subscribers), String(r.rate), 'not measured', '', '', '', '', '', '', '', '', '', '']
+          ? [r.mode, thousands(r.subscribers), String(r.rate), 'not measured', '', '', '', '', '', '', '', '', '', '', '']
           : [
               r.mode,
               thousands(r.subscribers),
@@ -76,6 +81,7 @@ export function renderLive(rows: readonly LiveMeasurement[]): string[] {
               fixed(r.p50Ms, 1),
               fixed(r.p99Ms, 1),
               fixed(r.maxMs, 0),
+              fixed(r.p99FromSendMs, 0),
               `${fixed(r.messagesPerSecond, 0)} (${fixed(r.expectedMessagesPerSecond, 0)})`,
               `${kb(r.heapPerSubscriberBytes)}${r.heapCollected ? '' : ' (no GC)'}`,
               r.lost === 0 ? '0' : `**${thousands(r.lost)}** of ${thousands(r.expected)}`,
@@ -88,7 +94,9 @@ export function renderLive(rows: readonly LiveMeasurement[]): string[] {
       ),
     ),
     '',
-    '"msgs/s": deliveries of the phase’s updates / its publishing seconds (due: every answered update to every subscriber of its product). ' +
+    '"p99 from send": the same deliveries timed from when the update was sent, so a server that answers its mutations late ' +
+      '(see "update p99") shows the whole wait. ' +
+      '"msgs/s": deliveries of the phase’s updates / its publishing seconds (due: every answered update to every subscriber of its product). ' +
       '"updates answered": of those sent, answered with the new price (a server that cannot keep up answers late or not within 30 s). ' +
       'CPU in cores over the phase, drain included; "busiest loop": the busiest pool’s event loop, where a value near 100 % means the pool, ' +
       'not the server, added latency.',

@@ -87,6 +87,8 @@ export interface LiveMeasurement {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** p99 from the update's send instead (see DeliverySummary.sinceSent), ms. */
+  p99FromSendMs: number;
   /** Deliveries of the phase's updates / publishing seconds; and what that would be with every delivery. */
   messagesPerSecond: number;
   expectedMessagesPerSecond: number;
@@ -460,6 +462,7 @@ async function measurePhase(
     p50Ms: percentile(summary.latencies, 0.5),
     p99Ms: percentile(summary.latencies, 0.99),
     maxMs: percentile(summary.latencies, 1),
+    p99FromSendMs: percentile(summary.sinceSent, 0.99),
     messagesPerSecond: summary.delivered / seconds,
     expectedMessagesPerSecond: (rate * subscribers) / options.productIds.length,
     expected: summary.expected,
@@ -512,6 +515,7 @@ function unavailableRow(mode: Mode, subscribers: number, rate: number, options: 
     p50Ms: Number.NaN,
     p99Ms: Number.NaN,
     maxMs: Number.NaN,
+    p99FromSendMs: Number.NaN,
     messagesPerSecond: 0,
     expectedMessagesPerSecond: (rate * subscribers) / options.productIds.length,
     expected: 0,

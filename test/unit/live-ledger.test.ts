@@ -55,6 +55,7 @@ describe('tallyDeliveries', () => {
     ]);
     expect(summary).toMatchObject({ updatesSent: 2, updatesAcked: 2, expected: 4, delivered: 4, lost: 0, duplicates: 0, misrouted: 0, unmatched: 0 });
     expect([...summary.latencies]).toEqual([1, 2, 5, 40]);
+    expect([...summary.sinceSent]).toEqual([12, 15, 16, 55]);
     expect(summary.lastDeliveryAt).toBe(60);
   });
 
