@@ -444,6 +444,8 @@ async function measurePhase(
   const notes: string[] = [];
   if (warm.silent > 0) notes.push(`${warm.silent} subscribers heard nothing in the ${warm.seconds.toFixed(0)} s warm-up`);
   if (publisher.errors > errorsBefore) notes.push(`${publisher.errors - errorsBefore} updates failed (e.g. ${publisher.problems[0]})`);
+  if (summary.duplicates > 0) notes.push(`${summary.duplicates} duplicate deliveries (a subscriber got the same update again)`);
+  if (summary.misrouted > 0) notes.push(`${summary.misrouted} messages of a product the subscriber did not subscribe to`);
   if (failures > 0) notes.push(`${failures} subscriber failures (e.g. ${poolTotals(poolsAfter).problems.join('; ')})`);
   const row: LiveMeasurement = {
     modeId: mode.id,

@@ -1131,9 +1131,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${markdown}\n`);
   log(`written to ${path.relative(process.cwd(), options.out)} in ${Math.round(info.wallSeconds)} s`);
 
-  const liveFailed = live.filter((r) => r.unavailable || r.lost > 0 || r.updateErrors > 0);
+  const liveFailed = live.filter((r) => r.unavailable || r.lost > 0 || r.updateErrors > 0 || r.duplicates > 0 || r.misrouted > 0);
   if (liveFailed.length > 0) {
-    log(`FAILED: live ${liveFailed.map((r) => `${r.mode} ${r.subscribers}@${r.rate}/s: ${r.unavailable ? 'not measured' : `${r.lost} lost, ${r.updateErrors} failed updates`}`).join('; ')}`);
+    const what = (r: LiveMeasurement) =>
+      r.unavailable ? 'not measured' : `${r.lost} lost, ${r.duplicates} duplicated, ${r.misrouted} misrouted, ${r.updateErrors} failed updates`;
+    log(`FAILED: live ${liveFailed.map((r) => `${r.mode} ${r.subscribers}@${r.rate}/s: ${what(r)}`).join('; ')}`);
     process.exitCode = 1;
   }
   const failed = results.filter((r) => r.errors > 0 || r.non2xx > 0);
