@@ -545,7 +545,9 @@ function unavailableRow(mode: Mode, subscribers: number, rate: number, options: 
 export async function runLive(modes: readonly Mode[], options: LiveOptions, deps: LiveDependencies): Promise<LiveMeasurement[]> {
   const limit = openFilesLimit();
   const largest = Math.max(...options.subscriberCounts);
-  if (limit !== undefined && limit < Math.min(largest, options.subscribersPerPool) + 1000) {
+  // Forked processes inherit this limit; the server holds every subscriber's socket (plus its
+  // pools, files and connections), a pool its share.
+  if (limit !== undefined && limit < largest + 1000) {
     throw new Error(
       `the open-files limit is ${limit}; a pool holds up to ${Math.min(largest, options.subscribersPerPool)} sockets and the server ${largest}. ` +
         'Raise it (`ulimit -n 20000`) or lower --live-subscribers / --live-pool-size',
