@@ -29,6 +29,7 @@ export type ServerCounters = Pick<
   | 'l1Resets'
   | 'requests'
   | 'inFlight'
+  | 'subscriptionExecutions'
 >;
 
 export interface BenchedServer {

@@ -70,10 +70,10 @@ export function renderLive(rows: readonly LiveMeasurement[]): string[] {
   );
   out.push(
     table(
-      ['server', 'subscribers', 'updates/s', 'p50 ms', 'p99 ms', 'max ms', 'p99 from send ms', 'msgs/s (of due)', 'heap / subscriber', 'lost', 'updates answered', 'update p99 ms', 'server CPU', 'server loop busy', 'pools CPU (busiest loop)'],
+      ['server', 'subscribers', 'updates/s', 'p50 ms', 'p99 ms', 'max ms', 'p99 from send ms', 'msgs/s (of due)', 'heap / subscriber', 'lost', 'updates answered', 'update p99 ms', 'executions / update', 'server CPU', 'server loop busy', 'pools CPU (busiest loop)'],
       rows.map((r) =>
         r.unavailable
-          ? [r.mode, thousands(r.subscribers), String(r.rate), 'not measured', '', '', '', '', '', '', '', '', '', '', '']
+          ? [r.mode, thousands(r.subscribers), String(r.rate), 'not measured', '', '', '', '', '', '', '', '', '', '', '', '']
           : [
               r.mode,
               thousands(r.subscribers),
@@ -87,6 +87,7 @@ export function renderLive(rows: readonly LiveMeasurement[]): string[] {
               r.lost === 0 ? '0' : `**${thousands(r.lost)}** of ${thousands(r.expected)}`,
               r.updatesAcked === r.updatesSent ? String(r.updatesAcked) : `${r.updatesAcked} of ${r.updatesSent}`,
               fixed(r.updateP99Ms, 0),
+              r.executionsPerUpdate === undefined ? 'n/a' : fixed(r.executionsPerUpdate, 1),
               fixed(r.serverCpuCores, 2),
               `${Math.round(r.serverEventLoopBusy * 100)} %`,
               `${fixed(r.poolCpuCores, 2)} (${Math.round(r.poolEventLoopBusy * 100)} %)`,
@@ -96,6 +97,8 @@ export function renderLive(rows: readonly LiveMeasurement[]): string[] {
     '',
     '"p99 from send": the same deliveries timed from when the update was sent, so a server that answers its mutations late ' +
       '(see "update p99") shows the whole wait. ' +
+      '"executions / update": the server’s executions of the subscription document per answered update (ours: one per distinct ' +
+      'subscription per event, its registry’s count; the peer: one per message sent). ' +
       '"msgs/s": deliveries of the phase’s updates / its publishing seconds (due: every answered update to every subscriber of its product). ' +
       '"updates answered": of those sent, answered with the new price (a server that cannot keep up answers late or not within 30 s). ' +
       'CPU in cores over the phase, drain included; "busiest loop": the busiest pool’s event loop, where a value near 100 % means the pool, ' +

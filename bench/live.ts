@@ -97,6 +97,8 @@ export interface LiveMeasurement {
   lost: number;
   duplicates: number;
   misrouted: number;
+  /** Server's executions of the subscription document per answered update (see ServerStats.subscriptionExecutions). */
+  executionsPerUpdate: number | undefined;
   /** Connections lost or `error` messages during the block. */
   failures: number;
   /** Seconds the last delivery came after the last publish was answered (the drain). */
@@ -473,6 +475,10 @@ async function measurePhase(
     duplicates: summary.duplicates,
     misrouted: summary.misrouted,
     failures,
+    executionsPerUpdate:
+      serverAfter.subscriptionExecutions === undefined || serverBefore.subscriptionExecutions === undefined || summary.updatesAcked === 0
+        ? undefined
+        : (serverAfter.subscriptionExecutions - serverBefore.subscriptionExecutions) / summary.updatesAcked,
     drainSeconds: summary.lastDeliveryAt === undefined ? 0 : Math.max(0, (summary.lastDeliveryAt - lastAck) / 1000),
     heapPerSubscriberBytes: heap.perSubscriber,
     rssPerSubscriberBytes: heap.rssPerSubscriber,
@@ -526,6 +532,7 @@ function unavailableRow(mode: Mode, subscribers: number, rate: number, options: 
     duplicates: 0,
     misrouted: 0,
     failures: 0,
+    executionsPerUpdate: undefined,
     drainSeconds: 0,
     heapPerSubscriberBytes: undefined,
     rssPerSubscriberBytes: undefined,

@@ -32,6 +32,12 @@ export interface ServerStats {
   requests: number;
   /** HTTP requests to /graphql still being handled. */
   inFlight: number;
+  /**
+   * Executions of subscription documents (the live run): ours counts one per distinct
+   * subscription per event (its registry's `resolutions`), the live peer one per message a
+   * subscriber is sent (graphql-ws `onNext`). Undefined from servers without subscriptions.
+   */
+  subscriptionExecutions?: number;
   /** Resident set size now, bytes. */
   rss: number;
   /** Highest RSS sampled (every 100 ms) since the start or the last `resetPeak`, bytes. */

@@ -99,12 +99,22 @@ serveBench(async () => {
     },
   });
 
-  const counts = { handled: 0, inFlight: 0 };
+  const counts = { handled: 0, inFlight: 0, executions: 0 };
   const app = express();
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   // The same context as an HTTP request's, per subscription operation.
-  const wsCleanup = useServer({ schema, context: () => ({ ...requestContext(catalog, undefined) }) }, wsServer);
+  // onNext: once per message, i.e. per execution of the document for one subscriber.
+  const wsCleanup = useServer(
+    {
+      schema,
+      context: () => ({ ...requestContext(catalog, undefined) }),
+      onNext: () => {
+        counts.executions += 1;
+      },
+    },
+    wsServer,
+  );
   const counting: ApolloServerPlugin<PeerContext> = {
     async requestDidStart() {
       counts.inFlight += 1;
@@ -148,7 +158,7 @@ serveBench(async () => {
   const noCache = { redisRoundTrips: 0, hits: 0, misses: 0, errors: 0 };
   return {
     url: `http://127.0.0.1:${port}/graphql`,
-    counters: () => ({ ...peerCounters(catalog, noCache, counts), redisRoundTrips: null }),
+    counters: () => ({ ...peerCounters(catalog, noCache, counts), redisRoundTrips: null, subscriptionExecutions: counts.executions }),
     settled: async () => undefined,
     stop: async () => {
       await apollo.stop();

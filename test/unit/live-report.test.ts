@@ -32,6 +32,7 @@ function row(overrides: Partial<LiveMeasurement>): LiveMeasurement {
     duplicates: 0,
     misrouted: 0,
     failures: 0,
+    executionsPerUpdate: 1,
     drainSeconds: 0.1,
     heapPerSubscriberBytes: 8 * 1024,
     rssPerSubscriberBytes: 12 * 1024,
