@@ -69,8 +69,10 @@ export type CategoryChange = {
   category: Category;
   /** What happened. */
   kind: CategoryChangeKind;
-  /** The product concerned, as it is now (after a move, in its new category). */
-  product: Product;
+  /** The product concerned, as it is now (after a move, in its new category); null once deleted. */
+  product?: Maybe<Product>;
+  /** The product concerned, by its id (also when it no longer exists). */
+  productId: Scalars['ID']['output'];
 };
 
 /** How a product's membership of a category changed. */
@@ -80,7 +82,9 @@ export type CategoryChangeKind =
   /** An existing product was moved into the category. */
   | 'MOVED_IN'
   /** A product was moved out of the category into another. */
-  | 'MOVED_OUT';
+  | 'MOVED_OUT'
+  /** A product of the category was deleted (by a change made outside the API); `product` is null. */
+  | 'REMOVED';
 
 /** A new product's fields. */
 export type CreateProductInput = {
@@ -633,7 +637,7 @@ export type Role =
  */
 export type Subscription = {
   __typename?: 'Subscription';
-  /** Each product added to the category, moved into it, or moved out of it. */
+  /** Each product added to the category, moved into it, moved out of it, or removed (deleted). */
   categoryChanged: CategoryChange;
   /**
    * The signed-in user's own orders, each time one changes status (paid, shipped, cancelled).
@@ -856,7 +860,7 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CacheScope: CacheScope;
   Category: ResolverTypeWrapper<CategoryModel>;
-  CategoryChange: ResolverTypeWrapper<Omit<CategoryChange, 'category' | 'product'> & { category: ResolversTypes['Category'], product: ResolversTypes['Product'] }>;
+  CategoryChange: ResolverTypeWrapper<Omit<CategoryChange, 'category' | 'product'> & { category: ResolversTypes['Category'], product?: Maybe<ResolversTypes['Product']> }>;
   CategoryChangeKind: CategoryChangeKind;
   CreateProductInput: CreateProductInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -898,7 +902,7 @@ export type ResolversParentTypes = {
   AddReviewInput: AddReviewInput;
   Boolean: Scalars['Boolean']['output'];
   Category: CategoryModel;
-  CategoryChange: Omit<CategoryChange, 'category' | 'product'> & { category: ResolversParentTypes['Category'], product: ResolversParentTypes['Product'] };
+  CategoryChange: Omit<CategoryChange, 'category' | 'product'> & { category: ResolversParentTypes['Category'], product?: Maybe<ResolversParentTypes['Product']> };
   CreateProductInput: CreateProductInput;
   DateTime: Scalars['DateTime']['output'];
   EntityRefInput: EntityRefInput;
@@ -952,7 +956,8 @@ export type CategoryResolvers<ContextType = Context, ParentType extends Resolver
 export type CategoryChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CategoryChange'] = ResolversParentTypes['CategoryChange']> = {
   category?: Resolver<ResolversTypes['Category'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['CategoryChangeKind'], ParentType, ContextType>;
-  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+  product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType>;
+  productId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {

@@ -101,7 +101,10 @@ export interface Config {
   readonly liveConnectionInitTimeoutMs: number;
   /** `SUBSCRIPTIONS_PER_SOCKET_MAX`; default 50. More on one socket are refused with an `error` message (`SUBSCRIPTION_LIMIT`). */
   readonly subscriptionsPerSocketMax: number;
-  /** `LIVE_SOCKETS_PER_ADDRESS_MAX`; default 200. Further sockets from one client address are closed (4429). */
+  /**
+   * `LIVE_SOCKETS_PER_ADDRESS_MAX`; default 200. Further sockets from one client address are
+   * closed (4429). The address is the TCP peer's: behind a load balancer, the balancer's.
+   */
   readonly liveSocketsPerAddressMax: number;
   /** `LIVE_STREAM_MAXLEN`; default 1000. Events kept per topic for clients that resume with `after`. */
   readonly liveStreamMaxLen: number;

@@ -12,6 +12,8 @@ export type DomainEvent =
       /** Categories the product left or joined, when it moved. */
       categoryIds: number[];
     }
+  /** A product deleted (the API deletes none; a delete made in psql is recorded as this). */
+  | { type: 'ProductDeleted'; productId: number; categoryId: number }
   | { type: 'ReviewAdded'; reviewId: number; productId: number; authorId: number }
   | { type: 'OrderPlaced'; orderId: number; userId: number; productIds: number[] }
   /** An order moved from `from` to `status` (paid, shipped, cancelled); `userId` owns it. */

@@ -2,10 +2,10 @@
  * Delivers committed domain events to live subscribers by topic (`product:42`, `orders:7`), on
  * every instance, resumably. Two implementations of one contract:
  *
- * - `RedisLiveBus` (several instances): per topic, a Lua script sets a dedupe key for the outbox
- *   row (`SET NX EX`), appends the event to a capped stream (`XADD MAXLEN`, exact: the retention a client is
- *   promised is the one kept) and publishes it,
- *   or does nothing if the row was published to that topic before: the writer and a relay may
+ * - `RedisLiveBus` (several instances): per topic, a Lua script checks the topic's set of
+ *   published outbox rows, appends the event to a capped stream (`XADD MAXLEN`, exact: the
+ *   retention a client is promised is the one kept), publishes it and records the row; or
+ *   does nothing if the row was published to that topic before: the writer and a relay may
  *   both publish a row, subscribers hear it once. The stream entry id is the event's id: outbox
  *   ids follow insertion, not commit order, stream ids follow publication. Listening goes
  *   through `graphql-redis-subscriptions`, one Redis subscription per topic per instance
@@ -80,6 +80,8 @@ export interface LiveBusLimits {
   ttlSeconds?: number;
   /** Default 86400. Seconds an outbox row's publication is remembered, so a second one is skipped. */
   dedupeSeconds?: number;
+  /** Default 10000. Rows remembered per topic at most within that window (bounds Redis memory per topic). */
+  dedupeMaxPerTopic?: number;
 }
 
 /** The topics a handler set is kept for, with the last id each delivered (a message at or below it is a duplicate). */
@@ -171,14 +173,21 @@ export class InProcessLiveBus implements LiveBus {
 }
 
 /**
- * SET NX the row's dedupe key; if it was new, XADD to the topic's stream (capped exactly, its ttl
- * renewed) and PUBLISH the event with its stream id. KEYS: dedupe key, stream (one hash slot).
- * ARGV: channel, dedupe seconds, max length, stream ttl seconds, event JSON, row id, now (ms).
+ * Unless the row is among the topic's published rows (a sorted set, scored by time), appends
+ * the event to the topic's stream (capped exactly), publishes it with its stream id, and
+ * records the row. The set forgets rows older than the dedupe window and keeps at most a
+ * bound per topic, and both keys expire when the topic goes quiet: Redis holds two keys per
+ * active topic, not one per event. KEYS: rows, stream (one hash slot). ARGV: channel, dedupe
+ * seconds, max length, stream ttl seconds, event JSON, row id, now (ms), rows kept at most.
  */
 const PUBLISH_SCRIPT = `
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then return false end
+if redis.call('ZSCORE', KEYS[1], ARGV[6]) then return false end
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], '*', 'r', ARGV[6], 'at', ARGV[7], 'e', ARGV[5])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('ZADD', KEYS[1], ARGV[7], ARGV[6])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (tonumber(ARGV[7]) - tonumber(ARGV[2]) * 1000))
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[8]) - 1)
+redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('PUBLISH', ARGV[1], '{"id":"' .. id .. '","at":' .. ARGV[7] .. ',"event":' .. ARGV[5] .. '}')
 return id
 `;
@@ -238,7 +247,7 @@ export class RedisLiveBus implements LiveBus {
         const json = JSON.stringify(event);
         return topics.map((topic) =>
           this.publisher.livePublish(
-            `${this.options.prefix}:live:{${topic}}:row:${rowId}`,
+            `${this.options.prefix}:live:{${topic}}:rows`,
             this.streamKey(topic),
             this.channel(topic),
             this.dedupeSeconds,
@@ -247,6 +256,7 @@ export class RedisLiveBus implements LiveBus {
             json,
             rowId,
             Date.now(),
+            this.options.dedupeMaxPerTopic ?? 10_000,
           ),
         );
       }),
@@ -270,8 +280,9 @@ export class RedisLiveBus implements LiveBus {
       void created.subId
         .then(() => this.options.publisher.xrevrange(this.streamKey(topic), '+', '-', 'COUNT', 1))
         .then((last) => {
-          const id = last[0]?.[0];
-          if (id && (created.lastId === undefined || compareEventIds(id, created.lastId) > 0)) created.lastId = id;
+          // No stream yet: a catch-up reads it from its start.
+          const id = last[0]?.[0] ?? '0-0';
+          if (created.lastId === undefined || compareEventIds(id, created.lastId) > 0) created.lastId = id;
         })
         .catch(() => undefined);
     }
@@ -296,27 +307,39 @@ export class RedisLiveBus implements LiveBus {
     else deliver(state, event, this.options.onError);
   }
 
-  /** After a reconnect (ioredis re-subscribes by itself), each topic reads what it missed from its stream. */
+  /**
+   * After a reconnect each topic reads what it missed from its stream. ioredis re-subscribes
+   * right after announcing `ready`; a PING sent behind those SUBSCRIBEs answers once they are
+   * in place, so nothing published after the read can slip between it and the subscription.
+   * Messages arriving meanwhile are held, then delivered after the read, duplicates skipped.
+   */
   private readonly onSubscriberReady = () => {
     if (!this.connectedBefore) {
       this.connectedBefore = true;
       return;
     }
-    for (const [topic, state] of this.topics) {
-      if (state.catchUp || state.lastId === undefined) continue;
-      state.catchUp = [];
-      const from = state.lastId;
-      void this.read(topic, `(${from}`)
-        .catch((error: unknown) => {
-          this.options.onError?.(error);
-          return [] as LiveEvent[];
-        })
-        .then((missed) => {
-          const buffered = state.catchUp ?? [];
-          state.catchUp = undefined;
-          for (const event of [...missed, ...buffered]) deliver(state, event, this.options.onError);
-        });
-    }
+    const catching = [...this.topics].filter(([, state]) => !state.catchUp && state.lastId !== undefined);
+    for (const [, state] of catching) state.catchUp = [];
+    process.nextTick(() => {
+      void this.options.subscriber
+        .ping()
+        .catch(() => undefined)
+        .then(() =>
+          Promise.all(
+            catching.map(async ([topic, state]) => {
+              let missed: LiveEvent[] = [];
+              try {
+                missed = await this.read(topic, `(${state.lastId!}`);
+              } catch (error) {
+                this.options.onError?.(error);
+              }
+              const held = state.catchUp ?? [];
+              state.catchUp = undefined;
+              for (const event of [...missed, ...held]) deliver(state, event, this.options.onError);
+            }),
+          ),
+        );
+    });
   };
 
   private async read(topic: string, from: string): Promise<LiveEvent[]> {

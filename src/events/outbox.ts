@@ -66,14 +66,16 @@ function recordsParam(records: readonly OutboxRecord[]): string {
  * An INSERT of `records` (one statement whatever their number), to run on its own or as a
  * data-modifying CTE of the statement that changes the data. With `gate`, the name of an
  * earlier CTE, the rows are written only if that CTE returned rows (the change happened).
- * Returns the new ids as `id`.
+ * Returns the new ids as `id`; ids are drawn in the records' order, so sorted they pair with
+ * the records (RETURNING itself promises no order).
  */
 export function outboxInsert(records: readonly OutboxRecord[], gate?: string): { sql: string; params: unknown[] } {
   return {
     sql: `insert into ${OUTBOX_TABLE} (type, payload, tags)
       select r.type, r.payload, case when jsonb_typeof(r.tags) = 'array' then array(select jsonb_array_elements_text(r.tags)) end
-      from jsonb_to_recordset(?::jsonb) as r(type text, payload jsonb, tags jsonb)
+      from rows from (jsonb_to_recordset(?::jsonb) as (type text, payload jsonb, tags jsonb)) with ordinality as r(type, payload, tags, n)
       ${gate ? `where exists (select 1 from ${gate})` : ''}
+      order by r.n
       returning id`,
     params: [recordsParam(records)],
   };
@@ -115,7 +117,7 @@ export class EventOutbox {
     if (events.length === 0) return this.recorded([], []);
     const insert = outboxInsert(this.recordsOf(events));
     const rows = await em.execute<{ id: string }[]>(insert.sql, insert.params);
-    return this.recorded(rows.map((row) => String(row.id)), events);
+    return this.recorded(sortIds(rows.map((row) => String(row.id))), events);
   }
 
   /**
@@ -190,6 +192,11 @@ export class EventOutbox {
       this.marking = undefined;
     }
   }
+}
+
+/** Bigint ids in ascending order: the order `outboxInsert` drew them in, the records' order. */
+export function sortIds(ids: readonly string[]): string[] {
+  return [...ids].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Marks rows published; rows a relay published meanwhile keep their time. */

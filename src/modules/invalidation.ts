@@ -32,6 +32,14 @@ export function tagsForEvent(event: DomainEvent): string[] {
       for (const categoryId of event.categoryIds) tags.push(relationTag('Category', categoryId, 'products'));
       return [...new Set(tags)];
     }
+    case 'ProductDeleted':
+      // As the product table's own delete (below): its entry, the lists and relations it was in.
+      return [
+        listTag('Product'),
+        entityTag('Product', event.productId),
+        relationTag('Category', event.categoryId, 'products'),
+        relationTag('Product', event.productId, 'reviews'),
+      ];
     case 'ReviewAdded':
       // The author's first review makes them visible to everyone through `node` (see loaders).
       return [relationTag('Product', event.productId, 'reviews'), relationTag('User', event.authorId, 'reviews')];
@@ -150,7 +158,7 @@ export const ROW_CHANGED = 'RowChanged';
 /** The row type written by `invalidateCache`. */
 export const CACHE_INVALIDATION_REQUESTED = 'CacheInvalidationRequested';
 
-const DOMAIN_EVENT_TYPES = new Set<string>(['ProductCreated', 'ProductUpdated', 'ReviewAdded', 'OrderPlaced', 'OrderStatusChanged', 'SessionEnded']);
+const DOMAIN_EVENT_TYPES = new Set<string>(['ProductCreated', 'ProductUpdated', 'ProductDeleted', 'ReviewAdded', 'OrderPlaced', 'OrderStatusChanged', 'SessionEnded']);
 
 /**
  * What publishing an outbox row takes. Rows carry their tags when their writer knew them;

@@ -24,6 +24,7 @@ const EXAMPLE_EVENTS: { [T in DomainEventType]: Extract<DomainEvent, { type: T }
     fields: ['name', 'description', 'priceCents', 'currency', 'stock', 'sku', 'category', 'createdAt', 'updatedAt'],
     categoryIds: [2, 3],
   },
+  ProductDeleted: { type: 'ProductDeleted', productId: 1, categoryId: 2 },
   ReviewAdded: { type: 'ReviewAdded', reviewId: 1, productId: 1, authorId: 1 },
   OrderPlaced: { type: 'OrderPlaced', orderId: 1, userId: 1, productIds: [1] },
   OrderStatusChanged: { type: 'OrderStatusChanged', orderId: 1, userId: 1, from: 'PENDING', status: 'CANCELLED' },

@@ -1,6 +1,7 @@
 /**
  * The composition root of the HTTP side: Express 5 with Apollo Server 5 on a plain Node HTTP
- * server (so a WebSocket server can later share the port), health routes, and an ordered stop.
+ * server, which the subscriptions' WebSocket server shares (see `live/`), health routes, and
+ * an ordered stop.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,6 +38,7 @@ import { reportInvalidation } from './request-stats-plugin';
 import { createSessionResolver } from '../session/session-cache';
 import { createContextFactory, createLiveContextFactory, SESSION_COOKIE, type ContextFactoryOptions } from './context';
 import { createLive, type Live } from './live';
+import { refuseHttpSubscriptions } from './live/http-subscriptions';
 import { browserCors } from './cors';
 import { healthRoutes } from './health';
 import { assignRequestId } from './request-id';
@@ -163,7 +165,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     policies: cacheLayer.policies,
     cache: cacheLayer.cache,
     orm: database.orm,
-    resolveSession,
     contextFor: createLiveContextFactory(contextOptions),
     formatError,
     metricsRegistry: metrics.registry,
@@ -182,6 +183,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       // Subscriptions' sockets close (1001) when Apollo drains, as its docs set it up.
       liveServer.drainPlugin,
+      refuseHttpSubscriptions<Context>(),
       production
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }),

@@ -49,6 +49,10 @@ export async function bootstrap(config: Config, logger: Logger = createLogger(co
   const app = await createApp({ config, database, events, logger });
   const url = await app.listen();
   logger.info({ url }, `storefront API ready: Sandbox and GraphQL at ${url}`);
+  logger.info(
+    { url: url.replace(/^http/, 'ws'), bus: config.redisUrl ? 'redis' : 'in-process' },
+    'live updates: GraphQL subscriptions (graphql-transport-ws) on the same URL',
+  );
 
   return {
     url,

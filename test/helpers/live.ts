@@ -5,6 +5,7 @@
  */
 import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 import WebSocket from 'ws';
+import { startTestServer, type TestInstance, type TestServer } from './server';
 import { until } from './until';
 
 export function wsUrl(httpUrl: string): string {
@@ -74,4 +75,58 @@ export function record<T = any>(client: Client, query: string, variables?: Recor
     },
   );
   return recording;
+}
+
+/** Two instances on one database (and Redis), with clients that are closed after each test. */
+export interface LiveInstances {
+  a: TestServer;
+  b: TestInstance;
+  /** A bearer token of user 1, an ADMIN. */
+  adminToken: string;
+  /** A client of `instance`, disposed of after the test. */
+  client(instance: TestInstance, token?: string): LiveClient;
+  /** Sets a product's price through `instance`, as the ADMIN. */
+  setPrice(instance: TestInstance, id: number, price: number): Promise<void>;
+}
+
+/**
+ * Registers the hooks of a live-updates test file: A and B started before its tests (B's
+ * config from `second`, called then), every client closed after each test, and each test
+ * started with no subscription on either instance, so the counts a test takes are its own.
+ */
+export function useLiveInstances(options: {
+  label: string;
+  redis?: boolean;
+  config?: Record<string, string>;
+  second?: () => Promise<Record<string, string>> | Record<string, string>;
+}): LiveInstances {
+  const clients: LiveClient[] = [];
+  const fixture = {
+    client(instance: TestInstance, token?: string) {
+      const made = liveClient(instance.url, { token });
+      clients.push(made);
+      return made;
+    },
+    async setPrice(instance: TestInstance, id: number, price: number) {
+      const result = await instance.request(
+        'mutation ($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceCents: $price }) { id } }',
+        { id: String(id), price },
+        { token: fixture.adminToken },
+      );
+      if (result.body.errors) throw new Error(`updateProduct failed: ${JSON.stringify(result.body.errors)}`);
+    },
+  } as LiveInstances;
+  beforeAll(async () => {
+    fixture.a = await startTestServer({ label: options.label, redis: options.redis ?? true, config: options.config });
+    fixture.b = await fixture.a.startInstance(await options.second?.());
+    fixture.adminToken = await fixture.a.login(1);
+  }, 60_000);
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    await until(() => fixture.a.app.live.registry.memberCount === 0 && fixture.b.app.live.registry.memberCount === 0);
+  });
+  afterAll(async () => {
+    await fixture.a?.stop();
+  });
+  return fixture;
 }

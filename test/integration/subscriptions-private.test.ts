@@ -1,36 +1,20 @@
 /**
  * Private live updates: orderStatusChanged refuses anonymous sockets, delivers only the owner's
- * orders (whichever instance changed them), and ends when the session ends, on every instance.
+ * orders (whichever instance changed them), and ends when the session ends (on every instance)
+ * or expires.
  * Also the mutations that drive it: updateOrderStatus (ADMIN) and cancelOrder (owner, PENDING).
  */
-import { liveClient, record, type LiveClient } from '../helpers/live';
-import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
+import { createHash } from 'node:crypto';
+import { liveClient, record, useLiveInstances } from '../helpers/live';
+import type { TestInstance, TestServer } from '../helpers/server';
 import { until } from '../helpers/until';
 
+const live = useLiveInstances({ label: 'subscriptions_private' });
+const client = live.client;
 let a: TestServer;
 let b: TestInstance;
 let adminToken: string;
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  a = await startTestServer({ label: 'subscriptions_private', redis: true });
-  b = await a.startInstance();
-  adminToken = await a.login(1);
-}, 60_000);
-// Every test starts with no subscription anywhere: counts taken in it are its own.
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-  await until(() => a.app.live.registry.memberCount === 0 && b.app.live.registry.memberCount === 0);
-});
-afterAll(async () => {
-  await a?.stop();
-});
-
-function client(instance: TestInstance, token?: string): LiveClient {
-  const made = liveClient(instance.url, { token });
-  clients.push(made);
-  return made;
-}
+beforeAll(() => ({ a, b, adminToken } = live));
 
 const ORDER_CHANGES = 'subscription { orderStatusChanged { id status totalCents } }';
 
@@ -126,7 +110,6 @@ it('accepts the session cookie of the upgrade request, and refuses a bad token (
   const token = await a.login(7);
   const members = b.app.live.registry.readyCount;
   const cookieClient = liveClient(b.url, { headers: { cookie: `sid=${token}` } });
-  clients.push(cookieClient);
   const orders = record(cookieClient, ORDER_CHANGES);
   await until(() => b.app.live.registry.readyCount === members + 1);
   expect(orders.errors).toBeUndefined();
@@ -137,4 +120,18 @@ it('accepts the session cookie of the upgrade request, and refuses a bad token (
   await refused.ended().catch(() => undefined);
   await until(() => bad.closes.length > 0);
   expect(bad.closes[0]!.code).toBe(4403);
+  await cookieClient.dispose();
+});
+
+it('ends private subscriptions when the session expires', async () => {
+  const token = await a.login(8);
+  // Runs out three seconds from now (as if signed in a week ago).
+  await a.database.orm.em.getConnection().execute(`update session set expires_at = now() + interval '3 seconds' where id = ?`, [
+    createHash('sha256').update(token).digest('hex'),
+  ]);
+  const members = b.app.live.registry.readyCount;
+  const orders = record(client(b, token), ORDER_CHANGES);
+  await until(() => b.app.live.registry.readyCount === members + 1);
+  await orders.ended();
+  expect(orders.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
 });

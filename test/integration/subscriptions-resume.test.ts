@@ -6,47 +6,19 @@
  */
 import { Client } from 'pg';
 import { benchDocument } from '../helpers/documents';
-import { liveClient, record, type LiveClient } from '../helpers/live';
-import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
+import { liveClient, record, useLiveInstances } from '../helpers/live';
+import type { TestInstance, TestServer } from '../helpers/server';
 import { until } from '../helpers/until';
 
+const live = useLiveInstances({
+  label: 'subscriptions_resume',
+  config: { OUTBOX_POLL_MS: '100', OUTBOX_PUBLISH_DELAY_MS: '300', LIVE_STREAM_MAXLEN: '5' },
+});
 let a: TestServer;
 let b: TestInstance;
-let adminToken: string;
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  a = await startTestServer({
-    label: 'subscriptions_resume',
-    redis: true,
-    config: { OUTBOX_POLL_MS: '100', OUTBOX_PUBLISH_DELAY_MS: '300', LIVE_STREAM_MAXLEN: '5' },
-  });
-  b = await a.startInstance();
-  adminToken = await a.login(1);
-}, 60_000);
-// Every test starts with no subscription anywhere: counts taken in it are its own.
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-  await until(() => a.app.live.registry.memberCount === 0 && b.app.live.registry.memberCount === 0);
-});
-afterAll(async () => {
-  await a?.stop();
-});
-
-function client(instance: TestInstance): LiveClient {
-  const made = liveClient(instance.url);
-  clients.push(made);
-  return made;
-}
-
-async function setPrice(id: number, price: number) {
-  const result = await a.request(
-    'mutation ($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceCents: $price }) { id } }',
-    { id: String(id), price },
-    { token: adminToken },
-  );
-  expect(result.body.errors).toBeUndefined();
-}
+beforeAll(() => ({ a, b } = live));
+const client = (instance: TestInstance) => live.client(instance);
+const setPrice = (id: number, price: number) => live.setPrice(live.a, id, price);
 
 const RESUMABLE = 'subscription ($id: ID!, $after: String) { productUpdated(id: $id, after: $after) { id priceCents } }';
 
@@ -127,4 +99,80 @@ it('a price changed with plain SQL reaches productUpdated watchers (trigger row,
   }
   await updates.waitFor(1);
   expect(updates.payloads[0]!.data.productUpdated).toEqual(expect.objectContaining({ id: String(product.id), priceCents: 31337 }));
+});
+
+it('the graphql-ws client resumes by itself when `after` is kept up to date in the payload it re-sends (the README recipe)', async () => {
+  const product = a.dataset.products[3]!;
+  const reference = record(client(a), RESUMABLE, { id: String(product.id) });
+  const retrying = liveClient(b.url, { retryAttempts: 5, retryWait: () => new Promise((resolve) => setTimeout(resolve, 200)), shouldRetry: () => true });
+  const request = { query: RESUMABLE, variables: { id: String(product.id), after: null as string | null } };
+  const received: { eventId: string; price: number }[] = [];
+  retrying.subscribe(request, {
+    next: (result: any) => {
+      request.variables.after = result.extensions?.eventId ?? request.variables.after;
+      received.push({ eventId: result.extensions.eventId, price: result.data.productUpdated.priceCents });
+    },
+    error: () => undefined,
+    complete: () => undefined,
+  });
+  await until(() => b.app.live.registry.readyCount === 1 && a.app.live.registry.readyCount === 1);
+  await setPrice(product.id, 400);
+  await until(() => received.length === 1);
+
+  retrying.terminate();
+  for (const price of [401, 402, 403]) await setPrice(product.id, price);
+  await reference.waitFor(4);
+  await until(() => received.length >= 4);
+  await setPrice(product.id, 404);
+  await reference.waitFor(5);
+  await until(() => received.length >= 5);
+  expect(received.map((event) => event.eventId)).toEqual(reference.payloads.map((payload) => payload.extensions!.eventId));
+  expect(received.at(-1)!.price).toBe(404);
+  await retrying.dispose();
+});
+
+it('an outbox row published twice (its writer, then a relay) reaches subscribers once', async () => {
+  const product = a.dataset.products[4]!;
+  const watcher = record(client(b), RESUMABLE, { id: String(product.id) });
+  await until(() => b.app.live.registry.readyCount === 1);
+  const row = (id: string) => ({
+    id,
+    type: 'ProductUpdated',
+    payload: { type: 'ProductUpdated', productId: product.id, fields: ['priceCents'], categoryIds: [] },
+    tags: null,
+  });
+  await a.app.live.publish([row('900000001')]);
+  await b.app.live.publish([row('900000001')]);
+  await a.app.live.publish([row('900000002')]);
+  await watcher.waitFor(2);
+  await setPrice(product.id, 77);
+  await watcher.waitFor(3);
+  // The third payload is the price change: the duplicate never arrived in between.
+  expect(watcher.payloads).toHaveLength(3);
+  expect(watcher.payloads[2]!.data.productUpdated.priceCents).toBe(77);
+});
+
+it('a product deleted with plain SQL reaches categoryChanged watchers as REMOVED', async () => {
+  const category = a.dataset.categories[2]!;
+  const changes = record(client(b), 'subscription ($id: ID!) { categoryChanged(id: $id) { kind productId product { id } } }', { id: String(category.id) });
+  await until(() => b.app.live.registry.readyCount === 1);
+  const created = await a.request(
+    'mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }',
+    { input: { sku: 'LIVE-DEL', name: 'Short-lived', priceCents: 1, categoryId: String(category.id) } },
+    { token: live.adminToken },
+  );
+  const id = String(created.body.data.createProduct.id);
+  await changes.waitFor(1);
+  const psql = new Client({ connectionString: a.config.databaseUrl });
+  await psql.connect();
+  try {
+    await psql.query('delete from product where id = $1', [Number(id)]);
+  } finally {
+    await psql.end();
+  }
+  await changes.waitFor(2);
+  expect(changes.payloads.map((payload) => payload.data.categoryChanged)).toEqual([
+    { kind: 'ADDED', productId: id, product: { id } },
+    { kind: 'REMOVED', productId: id, product: null },
+  ]);
 });

@@ -4,41 +4,17 @@
  * workload documents are served unchanged; equal subscriptions share one execution per event.
  */
 import { benchDocument } from '../helpers/documents';
-import { liveClient, record, type LiveClient } from '../helpers/live';
-import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
+import WebSocket from 'ws';
+import { record, useLiveInstances, wsUrl } from '../helpers/live';
+import type { TestInstance, TestServer } from '../helpers/server';
 import { until } from '../helpers/until';
 
+const live = useLiveInstances({ label: 'subscriptions', config: { LIVE_SOCKETS_PER_ADDRESS_MAX: '1000' } });
+const { client, setPrice } = live;
 let a: TestServer;
 let b: TestInstance;
 let adminToken: string;
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  a = await startTestServer({ label: 'subscriptions', redis: true, config: { LIVE_SOCKETS_PER_ADDRESS_MAX: '1000' } });
-  b = await a.startInstance();
-  adminToken = await a.login(1);
-}, 60_000);
-// Every test starts with no subscription anywhere: counts taken in it are its own.
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-  await until(() => a.app.live.registry.memberCount === 0 && b.app.live.registry.memberCount === 0);
-});
-afterAll(async () => {
-  await a?.stop();
-});
-
-function client(instance: TestInstance, token?: string): LiveClient {
-  const made = liveClient(instance.url, { token });
-  clients.push(made);
-  return made;
-}
-
-const UPDATE_PRICE = 'mutation ($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceCents: $price }) { id priceCents } }';
-
-async function setPrice(instance: TestInstance, id: number, price: number) {
-  const result = await instance.request(UPDATE_PRICE, { id: String(id), price }, { token: adminToken });
-  expect(result.body.errors).toBeUndefined();
-}
+beforeAll(() => ({ a, b, adminToken } = live));
 
 /** Waits until `count` more subscriptions of `instance` hear live events (their topics' SUBSCRIBEs are acknowledged). */
 function listening(instance: TestInstance, baseline: number, count: number) {
@@ -109,5 +85,92 @@ describe('one resolution per distinct subscription', () => {
     expect(firsts.size).toBe(1);
     expect(recordings[0]!.payloads[1]!.data.productUpdated.priceCents).toBe(1002);
     for (const recording of recordings) recording.stop();
+  });
+
+
+  it('writes the same payload bytes to every socket: only the frame\'s id differs', async () => {
+    const product = a.dataset.products[6]!;
+    const frames: string[][] = [[], []];
+    const sockets = await Promise.all(
+      frames.map(
+        (received, n) =>
+          new Promise<WebSocket>((resolve) => {
+            const socket = new WebSocket(wsUrl(b.url), 'graphql-transport-ws');
+            socket.on('message', (data) => {
+              const text = String(data);
+              if (text.includes('"connection_ack"')) {
+                socket.send(JSON.stringify({ id: `client-${n}`, type: 'subscribe', payload: { query: benchDocument('product-updated'), variables: { id: String(product.id) } } }));
+                resolve(socket);
+              } else received.push(text);
+            });
+            socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+          }),
+      ),
+    );
+    await listening(b, 0, 2);
+    await setPrice(a, product.id, 6060);
+    await until(() => frames.every((received) => received.length === 1));
+    const [first, second] = frames.map((received) => received[0]!);
+    expect(first!.startsWith('{"id":"client-0","type":"next","payload":')).toBe(true);
+    expect(first!.replace('"client-0"', '"client-1"')).toBe(second);
+    for (const socket of sockets) socket.close();
+  });
+});
+
+describe('stockChanged and categoryChanged', () => {
+  it('stockChanged hears stock changes (an order, the back office) and not price changes', async () => {
+    const product = a.dataset.products[7]!;
+    const baseline = b.app.live.registry.readyCount;
+    const stock = record(client(b), 'subscription ($id: ID!) { stockChanged(productId: $id) { id stock } }', { id: String(product.id) });
+    await listening(b, baseline, 1);
+    const before = (await a.request('query ($id: ID!) { product(id: $id) { stock } }', { id: String(product.id) })).body.data.product.stock;
+
+    await setPrice(a, product.id, 999);
+    const adjusted = await a.request('mutation ($id: ID!) { adjustStock(id: $id, delta: 5) { stock } }', { id: String(product.id) }, { token: adminToken });
+    expect(adjusted.body.errors).toBeUndefined();
+    await stock.waitFor(1);
+    expect(stock.payloads[0]!.data.stockChanged).toEqual({ id: String(product.id), stock: before + 5 });
+
+    const placed = await a.request(
+      'mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }',
+      { input: { items: [{ productId: String(product.id), quantity: 2 }] } },
+      { token: await a.login(3) },
+    );
+    expect(placed.body.errors).toBeUndefined();
+    await stock.waitFor(2);
+    expect(stock.payloads[1]!.data.stockChanged.stock).toBe(before + 3);
+    expect(stock.payloads).toHaveLength(2);
+  });
+
+  it('categoryChanged hears products added to, moved into and moved out of the category', async () => {
+    const [home, away] = a.dataset.categories;
+    const baseline = b.app.live.registry.readyCount;
+    const QUERY = 'subscription ($id: ID!) { categoryChanged(id: $id) { kind category { id } product { id category { id } } } }';
+    const homeChanges = record(client(b), QUERY, { id: String(home!.id) });
+    const awayChanges = record(client(b), QUERY, { id: String(away!.id) });
+    await listening(b, baseline, 2);
+
+    const created = await a.request(
+      'mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }',
+      { input: { sku: 'LIVE-1', name: 'Live one', priceCents: 100, categoryId: String(home!.id) } },
+      { token: adminToken },
+    );
+    expect(created.body.errors).toBeUndefined();
+    const id = String(created.body.data.createProduct.id);
+    await homeChanges.waitFor(1);
+    expect(homeChanges.payloads[0]!.data.categoryChanged).toEqual({ kind: 'ADDED', category: { id: String(home!.id) }, product: { id, category: { id: String(home!.id) } } });
+
+    const moved = await a.request('mutation ($id: ID!, $c: ID!) { updateProduct(id: $id, input: { categoryId: $c }) { id } }', { id, c: String(away!.id) }, { token: adminToken });
+    expect(moved.body.errors).toBeUndefined();
+    await Promise.all([homeChanges.waitFor(2), awayChanges.waitFor(1)]);
+    expect(homeChanges.payloads[1]!.data.categoryChanged).toEqual({ kind: 'MOVED_OUT', category: { id: String(home!.id) }, product: { id, category: { id: String(away!.id) } } });
+    expect(awayChanges.payloads[0]!.data.categoryChanged).toEqual({ kind: 'MOVED_IN', category: { id: String(away!.id) }, product: { id, category: { id: String(away!.id) } } });
+
+    // A price change is no category change.
+    await setPrice(a, Number(id), 5);
+    const again = await a.request('mutation ($id: ID!, $c: ID!) { updateProduct(id: $id, input: { categoryId: $c }) { id } }', { id, c: String(home!.id) }, { token: adminToken });
+    expect(again.body.errors).toBeUndefined();
+    await homeChanges.waitFor(3);
+    expect(homeChanges.payloads.map((payload) => payload.data.categoryChanged.kind)).toEqual(['ADDED', 'MOVED_OUT', 'MOVED_IN']);
   });
 });

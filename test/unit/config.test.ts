@@ -19,6 +19,14 @@ describe('loadConfig', () => {
       outboxPublishDelayMs: 2000,
       outboxBatchSize: 100,
       outboxRetentionHours: 24,
+      liveConnectionInitTimeoutMs: 3000,
+      subscriptionsPerSocketMax: 50,
+      liveSocketsPerAddressMax: 200,
+      liveStreamMaxLen: 1000,
+      liveStreamTtlSeconds: 3600,
+      liveKeepAliveMs: 12000,
+      liveMaxMessageBytes: 65536,
+      liveMaxBufferedBytes: 4 * 1024 * 1024,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });

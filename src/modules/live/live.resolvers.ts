@@ -52,12 +52,22 @@ export const liveResolvers: Resolvers = {
     categoryChanged: {
       subscribe: servedByTheLiveRegistry,
       resolve: async (live: unknown, args: { id: string }, context: Context) => {
-        const event = eventOf(live, 'ProductCreated', 'ProductUpdated');
+        const event = eventOf(live, 'ProductCreated', 'ProductUpdated', 'ProductDeleted');
         const categoryId = parseId(args.id);
-        const kind: CategoryChangeKind = event.type === 'ProductCreated' ? 'ADDED' : event.categoryIds.at(-1) === categoryId ? 'MOVED_IN' : 'MOVED_OUT';
-        const [category, product] = await Promise.all([context.loaders.category.load(categoryId), productOf(context, event.productId)]);
+        const kind: CategoryChangeKind =
+          event.type === 'ProductCreated'
+            ? 'ADDED'
+            : event.type === 'ProductDeleted'
+              ? 'REMOVED'
+              : event.categoryIds.at(-1) === categoryId
+                ? 'MOVED_IN'
+                : 'MOVED_OUT';
+        const [category, product] = await Promise.all([
+          context.loaders.category.load(categoryId),
+          kind === 'REMOVED' ? null : productOf(context, event.productId),
+        ]);
         if (!category) throw new NotFoundError('Category', String(categoryId));
-        return { kind, category, product };
+        return { kind, category, productId: event.productId, product };
       },
     },
     orderStatusChanged: {

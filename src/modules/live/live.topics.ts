@@ -25,6 +25,7 @@ export function topicKind(topic: string): string {
 export function topicsOf(event: DomainEvent): string[] {
   switch (event.type) {
     case 'ProductCreated':
+    case 'ProductDeleted':
       return [categoryTopic(event.categoryId)];
     case 'ProductUpdated':
       return [productTopic(event.productId), ...event.categoryIds.map(categoryTopic)];
@@ -49,6 +50,9 @@ const PRODUCT_FIELDS: Record<string, string> = { price_cents: 'priceCents', cate
  */
 function eventsOfRowChange(change: RowChange): DomainEvent[] {
   const { old, new: next } = change;
+  if (change.table === 'product' && old && !next) {
+    return [{ type: 'ProductDeleted', productId: Number(old.id), categoryId: Number(old.category_id) }];
+  }
   if (change.table === 'product' && next) {
     if (!old) return [{ type: 'ProductCreated', productId: Number(next.id), categoryId: Number(next.category_id) }];
     const changed = Object.keys(next).filter((column) => JSON.stringify((old as Row)[column]) !== JSON.stringify(next[column]));
@@ -69,7 +73,7 @@ function eventsOfRowChange(change: RowChange): DomainEvent[] {
   return [];
 }
 
-const LIVE_TYPES = new Set<string>(['ProductCreated', 'ProductUpdated', 'ReviewAdded', 'OrderStatusChanged', 'SessionEnded']);
+const LIVE_TYPES = new Set<string>(['ProductCreated', 'ProductUpdated', 'ProductDeleted', 'ReviewAdded', 'OrderStatusChanged', 'SessionEnded']);
 
 /** What publishing outbox rows to the live bus takes: each row's event(s) and their topics. */
 export function livePublicationsOf(rows: readonly Pick<OutboxRow, 'id' | 'type' | 'payload'>[]): LivePublication[] {
@@ -116,7 +120,8 @@ export const LIVE_FIELDS: Record<string, LiveField> = {
   categoryChanged: {
     private: false,
     topic: (args) => categoryTopic(idArg(args, 'id')),
-    accepts: (event) => event.type === 'ProductCreated' || (event.type === 'ProductUpdated' && event.categoryIds.length > 0),
+    accepts: (event) =>
+      event.type === 'ProductCreated' || event.type === 'ProductDeleted' || (event.type === 'ProductUpdated' && event.categoryIds.length > 0),
   },
   orderStatusChanged: {
     private: true,

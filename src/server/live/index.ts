@@ -17,7 +17,6 @@ import type { Context, Viewer } from '../../modules/context';
 import { tagsForEvent } from '../../modules/invalidation';
 import { livePublicationsOf } from '../../modules/live/live.topics';
 import { closeRedis, createCacheClient, createSubscriberClient } from '../../redis/clients';
-import type { SessionResolver } from '../../session/session-cache';
 import type { Logger } from '../logger';
 import { createLiveMetrics } from './live-metrics';
 import { createPlanner } from './plan';
@@ -31,6 +30,8 @@ export interface Live {
   publish(rows: readonly OutboxRow[]): Promise<void>;
   /** Starts the WebSocket server on `httpServer` (call once the schema is final). */
   attach(httpServer: http.Server): LiveServer;
+  /** The WebSocket server, once attached. */
+  readonly server: LiveServer | undefined;
   close(): Promise<void>;
 }
 
@@ -40,7 +41,6 @@ export function createLive(options: {
   policies: PolicyMap;
   cache: TwoTierCache | undefined;
   orm: Orm;
-  resolveSession: SessionResolver;
   contextFor: (viewer: Viewer | null) => Context;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   metricsRegistry: Registry;
@@ -100,6 +100,9 @@ export function createLive(options: {
   return {
     bus,
     registry,
+    get server() {
+      return server;
+    },
     publish: async (rows) => {
       const publications = livePublicationsOf(rows);
       if (publications.length > 0) await bus.publish(publications);
@@ -110,7 +113,6 @@ export function createLive(options: {
         schema: options.schema,
         config,
         orm: options.orm,
-        resolveSession: options.resolveSession,
         registry,
         bus,
         plan: createPlanner({ schema: options.schema, policies: options.policies }),

@@ -60,6 +60,11 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/** The error with `extensions.code`, as HTTP answers the same mistakes. */
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+}
+
 export function createPlanner(options: PlannerOptions) {
   const { schema, policies } = options;
   const subscriptionType = schema.getSubscriptionType();
@@ -94,9 +99,9 @@ export function createPlanner(options: PlannerOptions) {
     try {
       const document = parse(query, { maxTokens: 2000 });
       const errors = validate(schema, document);
-      entry = errors.length > 0 ? errors : { document, userScoped: selectsPrivate(document) };
+      entry = errors.length > 0 ? errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED')) : { document, userScoped: selectsPrivate(document) };
     } catch (error) {
-      entry = [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+      entry = [withCode(error instanceof GraphQLError ? error : new GraphQLError(String(error)), 'GRAPHQL_PARSE_FAILED')];
     }
     if (documents.size >= maxDocuments) documents.delete(documents.keys().next().value!);
     documents.set(query, entry);
@@ -104,22 +109,24 @@ export function createPlanner(options: PlannerOptions) {
   }
 
   return function plan(request: SubscribeRequest, viewer: Viewer | null): PlanResult {
-    if (typeof request.query !== 'string') return { errors: [new GraphQLError('"query" must be a string.')] };
+    if (typeof request.query !== 'string') return { errors: [new GraphQLError('"query" must be a string.', { extensions: { code: 'BAD_REQUEST' } })] };
     const loaded = load(request.query);
     if (Array.isArray(loaded)) return { errors: loaded };
     const { document, userScoped } = loaded as { document: DocumentNode; userScoped: boolean };
     const operationName = request.operationName ?? undefined;
     const operation = getOperationAST(document, operationName);
-    if (!operation) return { errors: [new GraphQLError('Name the operation to run (operationName): the document holds several, or none.')] };
+    if (!operation) {
+      return { errors: [new GraphQLError('Name the operation to run (operationName): the document holds several, or none by that name.', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })] };
+    }
     if (operation.operation !== 'subscription' || !subscriptionType) {
-      return { errors: [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP (POST /graphql).')] };
+      return { errors: [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP (POST /graphql).', { extensions: { code: 'BAD_REQUEST' } })] };
     }
     const root = operation.selectionSet.selections.find((selection): selection is FieldNode => selection.kind === Kind.FIELD && selection.name.value !== '__typename');
     if (!root || operation.selectionSet.selections.length !== 1) {
-      return { errors: [new GraphQLError('Select exactly one subscription field, directly (not through a fragment).')] };
+      return { errors: [new GraphQLError('Select exactly one subscription field, directly (not through a fragment).', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })] };
     }
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
-    if (coerced.errors) return { errors: coerced.errors };
+    if (coerced.errors) return { errors: coerced.errors.map((error) => withCode(error, 'BAD_USER_INPUT')) };
     const field = subscriptionType.getFields()[root.name.value]!;
     const spec = LIVE_FIELDS[field.name];
     if (!spec) return { errors: [new GraphQLError(`Subscription.${field.name} is not served yet.`)] };

@@ -25,8 +25,7 @@ import { EventsExpiredError, type LiveBus, type LiveSubscription } from '../../e
 import type { Viewer } from '../../modules/context';
 import { sessionTopic } from '../../modules/live/live.topics';
 import type { UserRole } from '../../modules/user/user.entity';
-import { hashToken, tokenFromRequest } from '../../session/sessions';
-import type { SessionResolver } from '../../session/session-cache';
+import { hashToken, readSession, tokenFromRequest } from '../../session/sessions';
 import { SESSION_COOKIE } from '../context';
 import type { Logger } from '../logger';
 import type { LiveMetrics } from './live-metrics';
@@ -48,6 +47,8 @@ interface Active {
 interface SocketState {
   viewer: Viewer | null;
   session: LiveSubscription | undefined;
+  /** Ends the session's private subscriptions when it expires. */
+  expiry?: NodeJS.Timeout;
   active: Map<string, Active>;
 }
 
@@ -68,7 +69,6 @@ export interface LiveServerOptions {
     'nodeEnv' | 'liveConnectionInitTimeoutMs' | 'subscriptionsPerSocketMax' | 'liveSocketsPerAddressMax' | 'liveKeepAliveMs' | 'liveMaxMessageBytes' | 'liveMaxBufferedBytes'
   >;
   orm: Orm;
-  resolveSession: SessionResolver;
   registry: LiveRegistry;
   bus: LiveBus;
   plan: (request: SubscribeRequest, viewer: Viewer | null) => PlanResult;
@@ -83,6 +83,8 @@ export interface LiveServer {
   drainPlugin: ApolloServerPlugin;
   socketCount(): number;
   subscriptionCount(): number;
+  /** Client addresses holding sockets (the per-address limit's bookkeeping). */
+  addressCount(): number;
 }
 
 /** A pending promise, with how to settle it from outside. */
@@ -128,6 +130,7 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
 
   /** The session ended (logout, on any instance): its private subscriptions end, the socket turns anonymous. */
   const endSession = (state: SocketState) => {
+    clearTimeout(state.expiry);
     state.viewer = null;
     state.session?.unsubscribe();
     state.session = undefined;
@@ -156,13 +159,17 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
           }
           return true;
         }
-        const session = await options.resolveSession(options.orm.em.fork() as SqlEntityManager, token);
+        // The table, not the cache: the socket needs the session's end, which the cache drops.
+        const session = await readSession(options.orm.em.fork() as SqlEntityManager, hashToken(token));
         if (!session) {
           metrics?.refused('bad_token');
           return false;
         }
         state.viewer = { userId: session.userId, role: session.role as UserRole };
         state.session = options.bus.subscribe(sessionTopic(hashToken(token)), () => endSession(state));
+        // A session that runs out ends like one signed out (timers hold 24.8 days at most).
+        state.expiry = setTimeout(() => endSession(state), Math.min(session.expiresAt - Date.now(), 2 ** 31 - 1));
+        state.expiry.unref();
         return true;
       },
       onSubscribe: (ctx, id, payload) => {
@@ -187,12 +194,20 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
       onClose: (ctx) => {
         const state = states.get(ctx.extra.socket);
         state?.session?.unsubscribe();
+        clearTimeout(state?.expiry);
         states.delete(ctx.extra.socket);
       },
     },
     wss,
     config.liveKeepAliveMs,
   );
+
+  // graphql-ws prints a socket's errors to stderr; a client sending oversized or broken frames
+  // (ws has already closed the socket with the right code) would fill it. Logged instead.
+  wss.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (err) => logger.debug({ err }, 'live: a WebSocket failed (closed by ws with its code)'));
+  });
 
   /**
    * The registry membership of one subscription, as graphql-ws expects a subscription: an
@@ -272,5 +287,6 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
     },
     socketCount: () => sockets,
     subscriptionCount: () => subscriptions,
+    addressCount: () => perAddress.size,
   };
 }
