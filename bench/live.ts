@@ -130,6 +130,15 @@ const OPEN_TIMEOUT_MS = 180_000;
 
 class LiveUnavailable extends Error {}
 
+/**
+ * The longest one server block may take (for the driver's watchdog): a server start, every pool
+ * opening, then per rate the capped warm-up, the phase, the capped drain and the slowest answers.
+ */
+export function liveBlockBudgetSeconds(options: Pick<LiveOptions, 'rates' | 'publishSeconds'>, serverStartSeconds: number): number {
+  const phase = WARMUP_CAP_SECONDS + options.publishSeconds + DRAIN_CAP_MS / 1000 + UPDATE_TIMEOUT_MS / 1000 + 10;
+  return serverStartSeconds + OPEN_TIMEOUT_MS / 1000 + options.rates.length * phase;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Subscriber pools
 

@@ -25,7 +25,7 @@ import { seed } from '../src/db/seed/seed';
 import { DATASET_SIZES, SEED_PASSWORD } from '../src/db/seed/dataset';
 import { entities } from '../src/modules';
 import { hashPassword } from '../src/session/password';
-import { runLive, type LiveMeasurement, type LiveServer } from './live';
+import { liveBlockBudgetSeconds, runLive, type LiveMeasurement, type LiveServer } from './live';
 import { LIVE_GROUP, MODES, modeOf, PEERS, SERVERS, type Mode, type ServerKind } from './modes';
 import type { DriverMessage, HeapReport, PoolClient, ServerMessage, ServerStats } from './protocol';
 import { combineWindows } from './combine';
@@ -953,10 +953,8 @@ async function main(): Promise<void> {
   const liveModes = options.modes.filter((m) => m.start === 'live');
   const windows = options.modes.reduce((n, m) => n + (m.start === 'live' ? 0 : m.start === 'mixed' ? 1 : selected.length), 0);
   const perWindow = options.durationSeconds + options.warmupSeconds + PASS_CAP_SECONDS + (2 * DRAIN_TIMEOUT_MS) / 1000 + SERVER_START_TIMEOUT_MS / 1000;
-  // Live: per server and subscriber count, start and connect (generously), then per rate the
-  // capped warm-up, the phase, the capped drain and the pools' answers.
   const liveBlocks = liveModes.length * options.live.subscriberCounts.length;
-  const perLiveBlock = SERVER_START_TIMEOUT_MS / 1000 + 180 + options.live.rates.length * (options.live.publishSeconds + 20 + 30 + 30);
+  const perLiveBlock = liveBlockBudgetSeconds(options.live, SERVER_START_TIMEOUT_MS / 1000);
   const budgetMs = (windows * perWindow + liveBlocks * perLiveBlock + 60) * 1000;
   const watchdog = setTimeout(() => {
     log(`giving up: the run exceeded its ${Math.round(budgetMs / 1000)} s budget`);
