@@ -11,7 +11,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { DriverMessage, ServerMessage, ServerStats } from './protocol';
+import { writeHeapSnapshot } from 'node:v8';
+import type { DriverMessage, HeapReport, ServerMessage, ServerStats } from './protocol';
 
 const RSS_SAMPLE_MS = 100;
 
@@ -28,6 +29,7 @@ export type ServerCounters = Pick<
   | 'l1Resets'
   | 'requests'
   | 'inFlight'
+  | 'subscriptionExecutions'
 >;
 
 export interface BenchedServer {
@@ -37,6 +39,26 @@ export interface BenchedServer {
   /** Resolves once the server's cache has finished every write it started (background ones too). */
   settled(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * The heap after a full collection, when the process was started with --expose-gc (the live
+ * run starts its servers so): twice, a turn apart, so what the first one's finalizers released
+ * is gone too. Without it, the heap as it is.
+ */
+async function heapAfterGc(snapshot: string | undefined): Promise<HeapReport> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+  }
+  if (snapshot) {
+    mkdirSync(path.dirname(snapshot), { recursive: true });
+    writeHeapSnapshot(snapshot);
+  }
+  const memory = process.memoryUsage();
+  return { heapUsed: memory.heapUsed, rss: memory.rss, collected: gc !== undefined };
 }
 
 function send(message: ServerMessage): void {
@@ -128,6 +150,8 @@ function listenToDriver(server: BenchedServer): void {
       void answer(startProfile(), { type: 'profiling' }, 'profile');
     } else if (message.type === 'profile-stop') {
       void answer(stopProfile(message.file), { type: 'profiled', file: message.file }, 'profile');
+    } else if (message.type === 'heap') {
+      void heapAfterGc(message.snapshot).then((report) => send({ type: 'heap', ...report }));
     } else if (message.type === 'stop') {
       stop().then(
         () => {

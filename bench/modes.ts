@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 
-export type ServerId = 'off' | 'ours' | 'apollo' | 'yoga';
+export type ServerId = 'off' | 'ours' | 'apollo' | 'yoga' | 'apollo-live' | 'apollo-channels-live';
 
 export interface ServerKind {
   id: ServerId;
@@ -61,6 +61,22 @@ export const SERVERS: Record<ServerId, ServerKind> = {
   apollo: { id: 'apollo', entry: path.join(__dirname, 'peers', 'apollo.ts'), caches: true, peer: true, env: peerEnv },
   // GraphQL Yoga 5 + @graphql-yoga/plugin-response-cache on Redis (invalidation by entity).
   yoga: { id: 'yoga', entry: path.join(__dirname, 'peers', 'yoga.ts'), caches: true, peer: true, env: peerEnv },
+  // The live run's peers: Apollo Server 5 + graphql-ws + graphql-redis-subscriptions, one channel
+  // with withFilter, or a channel per product (peers/apollo-live.ts).
+  'apollo-live': {
+    id: 'apollo-live',
+    entry: path.join(__dirname, 'peers', 'apollo-live.ts'),
+    caches: false,
+    peer: true,
+    env: (settings) => ({ ...peerEnv(settings), BENCH_PEER_CHANNELS: 'one' }),
+  },
+  'apollo-channels-live': {
+    id: 'apollo-channels-live',
+    entry: path.join(__dirname, 'peers', 'apollo-live.ts'),
+    caches: false,
+    peer: true,
+    env: (settings) => ({ ...peerEnv(settings), BENCH_PEER_CHANNELS: 'per-product' }),
+  },
 };
 
 /** The lean peers, in the order they are started and measured after ours. */
@@ -73,8 +89,9 @@ export const PEERS: readonly ServerId[] = ['apollo', 'yoga'];
  * - `warm`: one whole pass of the document's distinct requests (`Workload.cycle`), then the
  *   same requests for `--warmup` seconds, then the window.
  * - `mixed`: the mixed run (reads warmed like `warm`, over its 200 products; then 5 % writes).
+ * - `live`: the live run (live.ts): subscribers over WebSocket, price changes over HTTP.
  */
-export type Start = 'jit' | 'cold' | 'warm' | 'mixed';
+export type Start = 'jit' | 'cold' | 'warm' | 'mixed' | 'live';
 
 export interface Mode {
   /** CLI name (`--modes off,warm`). */
@@ -96,7 +113,13 @@ export const MODES: readonly Mode[] = [
   { id: 'mixed', label: 'our cache (warm)', server: 'ours', start: 'mixed' },
   { id: 'apollo-mixed', label: 'Apollo peer (warm)', server: 'apollo', start: 'mixed' },
   { id: 'yoga-mixed', label: 'Yoga peer (warm)', server: 'yoga', start: 'mixed' },
+  { id: 'ours-live', label: 'ours', server: 'ours', start: 'live' },
+  { id: 'apollo-live', label: 'Apollo peer, one channel + withFilter', server: 'apollo-live', start: 'live' },
+  { id: 'apollo-channels-live', label: 'Apollo peer, channel per product', server: 'apollo-channels-live', start: 'live' },
 ];
+
+/** `--modes live`: the whole live run, ours and its peers. */
+export const LIVE_GROUP = 'live';
 
 /** The mode of `server` that starts as `start`, e.g. our cache's `warm` or the Yoga peer's `mixed`. */
 export function modeOf(server: ServerId, start: Start): Mode {

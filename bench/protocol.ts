@@ -32,6 +32,12 @@ export interface ServerStats {
   requests: number;
   /** HTTP requests to /graphql still being handled. */
   inFlight: number;
+  /**
+   * Executions of subscription documents (the live run): ours counts one per distinct
+   * subscription per event (its registry's `resolutions`), the live peer one per message a
+   * subscriber is sent (graphql-ws `onNext`). Undefined from servers without subscriptions.
+   */
+  subscriptionExecutions?: number;
   /** Resident set size now, bytes. */
   rss: number;
   /** Highest RSS sampled (every 100 ms) since the start or the last `resetPeak`, bytes. */
@@ -55,6 +61,11 @@ export type DriverMessage =
   | { type: 'profile-start' }
   /** Stop it and write it to `file` (answered by `profiled`). */
   | { type: 'profile-stop'; file: string }
+  /**
+   * The heap after a full GC when the process runs with --expose-gc (the live run), else as it
+   * is (answered by `heap`); with `snapshot`, a V8 heap snapshot written there first.
+   */
+  | { type: 'heap'; snapshot?: string }
   | { type: 'stop' };
 
 /** Server to parent. */
@@ -64,5 +75,56 @@ export type ServerMessage =
   | { type: 'settled' }
   | { type: 'profiling' }
   | { type: 'profiled'; file: string }
+  | ({ type: 'heap' } & HeapReport)
   | { type: 'stopped' }
   | { type: 'failed'; message: string };
+
+/** `process.memoryUsage()` of a server process, after a full GC if `collected`. */
+export interface HeapReport {
+  heapUsed: number;
+  rss: number;
+  /** Whether a full GC ran first (the process had `global.gc`, from `--expose-gc`). */
+  collected: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The live run's subscriber pools (live-pool.ts): each holds its share of the subscribers.
+
+/** Which client library a pool speaks graphql-transport-ws with. */
+export type PoolClient = 'graphql-ws' | 'raw';
+
+/** Driver to pool. */
+export type PoolCommand =
+  /**
+   * Opens subscribers `first` .. `first + count - 1`, subscriber s to `productIds[s % productIds.length]`,
+   * at most `concurrency` handshakes at a time; answered by `opened`.
+   */
+  | { type: 'open'; url: string; query: string; productIds: number[]; first: number; count: number; client: PoolClient; concurrency: number }
+  /** Counts received since now start again from 0 (answered by `status`). */
+  | { type: 'mark' }
+  | { type: 'status' }
+  /** Ships and forgets the receipts held so far (answered by `receipts`). */
+  | { type: 'collect' }
+  | { type: 'close' };
+
+export interface PoolStatus {
+  /** Messages received since the last `mark`. */
+  received: number;
+  /** Subscribers that received nothing since the last `mark`. */
+  silent: number;
+  /** Connections that closed or failed without being asked to, and `error` messages from the server. */
+  failures: number;
+  /** A few examples of what went wrong. */
+  problems: string[];
+  /** `process.cpuUsage()` and `performance.eventLoopUtilization()`, cumulative. */
+  cpuMicros: number;
+  eventLoopActiveMs: number;
+  eventLoopIdleMs: number;
+}
+
+/** Pool to driver. */
+export type PoolReply =
+  | { type: 'opened'; seconds: number; failures: number; problems: string[] }
+  | ({ type: 'status' } & PoolStatus)
+  | { type: 'receipts'; subscriber: Int32Array; productId: Int32Array; priceCents: Int32Array; at: Float64Array }
+  | { type: 'closed' };

@@ -1,6 +1,8 @@
 /**
  * Turns a run's measurements into the markdown written to bench/results/latest.md.
  */
+import type { LiveMeasurement } from './live';
+import { renderLive } from './live-report';
 import { modeOf, PEERS, SERVERS, type ServerId, type Start } from './modes';
 import { PEER_TTL_SECONDS } from './peers/catalog';
 import type { ServerStats } from './protocol';
@@ -140,7 +142,21 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-export function renderReport(info: RunInfo, results: Measurement[]): string {
+export function renderReport(info: RunInfo, results: Measurement[], live: readonly LiveMeasurement[] = []): string {
+  if (results.length === 0) {
+    // A live run alone: the run's facts and its own section.
+    return [
+      '# Benchmark: live run',
+      '',
+      `- date: ${info.date.toISOString()}; the whole run took ${Math.round(info.wallSeconds)} s`,
+      `- machine: ${info.cpus} CPUs (\`nproc\`), ${info.cpuModel}, ${info.memoryGiB} GiB; subscriber pools, publisher, server, PostgreSQL and Redis share it`,
+      `- node ${info.node}, ${info.postgres}`,
+      `- commit: ${info.commit}`,
+      `- server NODE_ENV=production, --expose-gc, database pool ${info.poolMax}, database \`${info.database}\` (bench dataset); one server at a time, a fresh process per subscriber count`,
+      '',
+      ...renderLive(live),
+    ].join('\n');
+  }
   const documents = results.filter((r) => r.document !== 'mixed');
   const mixed = results.filter((r) => r.document === 'mixed');
   const find = (document: string, modeId: string) => results.find((r) => r.document === document && r.modeId === modeId);
@@ -385,6 +401,8 @@ export function renderReport(info: RunInfo, results: Measurement[]): string {
       .join(', ')}.`,
     '',
   );
+
+  out.push(...renderLive(live));
 
   const failed = results.filter((r) => r.errors > 0 || r.non2xx > 0);
   if (failed.length > 0) {

@@ -25,8 +25,9 @@ import { seed } from '../src/db/seed/seed';
 import { DATASET_SIZES, SEED_PASSWORD } from '../src/db/seed/dataset';
 import { entities } from '../src/modules';
 import { hashPassword } from '../src/session/password';
-import { MODES, modeOf, PEERS, SERVERS, type Mode, type ServerKind } from './modes';
-import type { DriverMessage, ServerMessage, ServerStats } from './protocol';
+import { liveBlockBudgetSeconds, runLive, type LiveMeasurement, type LiveServer } from './live';
+import { LIVE_GROUP, MODES, modeOf, PEERS, SERVERS, type Mode, type ServerKind } from './modes';
+import type { DriverMessage, HeapReport, PoolClient, ServerMessage, ServerStats } from './protocol';
 import { combineWindows } from './combine';
 import { renderReport, type Measurement, type RunInfo } from './report';
 import { StaleReadTracker } from './staleness';
@@ -40,13 +41,24 @@ const USAGE = `Usage: npm run bench -- [options]
                       peers take turns, warm and mixed, each gets twice that, in 4 windows)
   --warmup <s>        timed warm-up seconds before each window but cold ones (default 2)
   --connections <n>   concurrent connections (default 50)
-  --modes <a,b>       modes to run (${MODES.map((m) => m.id).join(', ')}; default all)
+  --modes <a,b>       modes to run (${MODES.map((m) => m.id).join(', ')};
+                      \`live\` for all three live modes; default all but the live ones)
   --documents <a,b>   documents to run (catalog, product-page; default all)
   --products <n>      product-page walks the first n products (default all 10,000)
   --l1-entries <n>    our cache's CACHE_L1_MAX_ENTRIES (default: the app's default)
   --reseed            reload the bench dataset even if the database already holds it
   --out <file>        where to write the markdown (default bench/results/latest.md)
   --profile           V8 CPU profile of each measured window, to bench/results/profiles/
+Live run (--modes live; with --quick: 1,000 subscribers, 10 s phases, writes live-quick.md):
+  --live-subscribers <a,b>  subscribers per server (default 1000,10000)
+  --live-rates <a,b>        updates per second, one phase each (default 5,10)
+  --live-seconds <s>        measured seconds of publishing per phase (default 20)
+  --live-client <c>         graphql-ws (its createClient, default) or raw (ws speaking the protocol)
+  --live-pool-size <n>      subscribers per pool process at most (default 5000)
+  --live-heap-snapshots     V8 heap snapshots of each server before and after its subscribers,
+                            to bench/results/profiles/ (compare: node --import tsx
+                            bench/heap-diff.ts <before> <after>); pauses the server, so
+                            do not keep that run's latencies
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/sf_bench),
              BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_POOL_MAX (server's
              DATABASE_POOL_MAX, default 10), BENCH_NODE_FLAGS (extra Node flags for every
@@ -72,6 +84,18 @@ const TURNS = 4;
 /** Taking turns, each server is measured for this many times `--duration` in all. */
 const TURNS_SECONDS_FACTOR = 2;
 const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+/** The live run's products: the first 10, each with a tenth of the subscribers. */
+const LIVE_PRODUCTS = 10;
+/** WebSocket handshakes in flight at once per pool (thousands at once overflow the listen backlog). */
+const LIVE_CONNECT_CONCURRENCY = 100;
+/**
+ * Our server's live settings for the run (peers ignore them): every subscriber comes from
+ * 127.0.0.1, which our per-address socket limit (LIVE_SOCKETS_PER_ADDRESS_MAX, 200 by default,
+ * against one client opening thousands) would refuse after 200.
+ */
+const LIVE_SERVER_ENV = { LIVE_SOCKETS_PER_ADDRESS_MAX: '1000000' };
+/** The live run's first written price: above every seeded price and every price the mixed run writes. */
+const LIVE_FIRST_PRICE = 5_000_000;
 
 interface Options {
   durationSeconds: number;
@@ -87,6 +111,14 @@ interface Options {
   redisUrl: string;
   poolMax: number;
   profile: boolean;
+  live: {
+    subscriberCounts: number[];
+    rates: number[];
+    publishSeconds: number;
+    client: PoolClient;
+    subscribersPerPool: number;
+    heapSnapshots: string | undefined;
+  };
 }
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
@@ -110,6 +142,12 @@ function parseOptions(): Options | undefined {
       reseed: { type: 'boolean', default: false },
       out: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      'live-subscribers': { type: 'string' },
+      'live-rates': { type: 'string' },
+      'live-seconds': { type: 'string' },
+      'live-client': { type: 'string' },
+      'live-pool-size': { type: 'string' },
+      'live-heap-snapshots': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -117,11 +155,20 @@ function parseOptions(): Options | undefined {
     process.stdout.write(`${USAGE}\n`);
     return undefined;
   }
-  const modeIds = values.modes?.split(',').map((m) => m.trim());
-  const modes = modeIds ? modeIds.map((id) => MODES.find((m) => m.id === id)) : [...MODES];
+  const modeIds = values.modes
+    ?.split(',')
+    .map((m) => m.trim())
+    .flatMap((id) => (id === LIVE_GROUP ? MODES.filter((m) => m.start === 'live').map((m) => m.id) : [id]));
+  // The live run holds thousands of sockets for minutes: only when asked for.
+  const modes = modeIds ? [...new Set(modeIds)].map((id) => MODES.find((m) => m.id === id)) : MODES.filter((m) => m.start !== 'live');
   if (modes.some((m) => m === undefined)) {
-    throw new Error(`--modes takes ${MODES.map((m) => m.id).join(', ')}; got "${values.modes}"`);
+    throw new Error(`--modes takes ${MODES.map((m) => m.id).join(', ')} or ${LIVE_GROUP}; got "${values.modes}"`);
   }
+  const onlyLive = modes.every((m) => m!.start === 'live');
+  const list = (name: string, raw: string | undefined, fallback: number[]) =>
+    raw === undefined ? fallback : raw.split(',').map((item) => positive(name, item.trim(), 0));
+  const client = values['live-client'] ?? 'graphql-ws';
+  if (client !== 'graphql-ws' && client !== 'raw') throw new Error(`--live-client is graphql-ws or raw; got "${client}"`);
   const redisUrl = process.env.BENCH_REDIS_URL ?? DEFAULT_REDIS_URL;
   if (!LOCAL_HOSTS.includes(new URL(redisUrl).hostname)) {
     throw new Error(`the benchmark only uses a local Redis; got BENCH_REDIS_URL host ${new URL(redisUrl).hostname}`);
@@ -136,11 +183,21 @@ function parseOptions(): Options | undefined {
       values.products !== undefined ? Math.round(positive('products', values.products, 0)) : values.quick ? 500 : undefined,
     l1MaxEntries: values['l1-entries'] === undefined ? undefined : Math.round(positive('l1-entries', values['l1-entries'], 0)),
     reseed: values.reseed,
-    out: path.resolve(values.out ?? path.join(RESULTS_DIR, values.quick ? 'quick.md' : 'latest.md')),
+    out: path.resolve(
+      values.out ?? path.join(RESULTS_DIR, `${onlyLive ? 'live' : values.quick ? 'quick' : 'latest'}${onlyLive && values.quick ? '-quick' : ''}.md`),
+    ),
     databaseUrl: process.env.BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL,
     redisUrl,
     poolMax: Math.round(positive('BENCH_POOL_MAX', process.env.BENCH_POOL_MAX, 10)),
     profile: values.profile,
+    live: {
+      subscriberCounts: list('live-subscribers', values['live-subscribers'], values.quick ? [1000] : [1000, 10000]).map(Math.round),
+      rates: list('live-rates', values['live-rates'], [5, 10]),
+      publishSeconds: positive('live-seconds', values['live-seconds'], values.quick ? 10 : 20),
+      client,
+      subscribersPerPool: Math.round(positive('live-pool-size', values['live-pool-size'], 5000)),
+      heapSnapshots: values['live-heap-snapshots'] ? path.join(RESULTS_DIR, 'profiles') : undefined,
+    },
   };
 }
 
@@ -347,17 +404,25 @@ interface ServerHandle {
   /** CPU profile from now until `profileStop`, which writes it to `file`. */
   profileStart(): Promise<void>;
   profileStop(file: string): Promise<void>;
+  /** Heap after a full GC (with --expose-gc); with `snapshot`, a heap snapshot written there. */
+  heap(snapshot?: string): Promise<HeapReport>;
   stop(): Promise<void>;
 }
 
 const children = new Set<ChildProcess>();
 
-function startServer(kind: ServerKind, label: string, options: Options, keySpace: string): Promise<ServerHandle> {
+function startServer(
+  kind: ServerKind,
+  label: string,
+  options: Options,
+  keySpace: string,
+  extra: { nodeFlags?: string[]; env?: Record<string, string> } = {},
+): Promise<ServerHandle> {
   const { databaseUrl, poolMax } = options;
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Nothing of the caller's service configuration leaks in: a mode states what it runs with.
   for (const name of Object.keys(env)) {
-    if (/^(REDIS_|SESSION_REDIS_|CACHE_|BENCH_PEER)/.test(name) || ['PORT', 'HOST', 'SEED_ON_EMPTY'].includes(name)) delete env[name];
+    if (/^(REDIS_|SESSION_REDIS_|CACHE_|BENCH_PEER|LIVE_|SUBSCRIPTIONS_)/.test(name) || ['PORT', 'HOST', 'SEED_ON_EMPTY'].includes(name)) delete env[name];
   }
   Object.assign(env, {
     NODE_ENV: 'production',
@@ -365,8 +430,9 @@ function startServer(kind: ServerKind, label: string, options: Options, keySpace
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_MAX: String(poolMax),
     ...kind.env({ redisUrl: options.redisUrl, keySpace, l1MaxEntries: options.l1MaxEntries }),
+    ...extra.env,
   });
-  const execArgv = ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [])];
+  const execArgv = ['--import', 'tsx', ...(extra.nodeFlags ?? []), ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [])];
   const child = fork(kind.entry, [], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
@@ -438,6 +504,12 @@ function startServer(kind: ServerKind, label: string, options: Options, keySpace
       const written = expect('profiled', IPC_TIMEOUT_MS * 3);
       tell({ type: 'profile-stop', file });
       await written;
+    },
+    async heap(snapshot) {
+      const reply = expect('heap', IPC_TIMEOUT_MS * 6);
+      tell({ type: 'heap', snapshot });
+      const { type: _type, ...report } = await reply;
+      return report;
     },
     async stop() {
       if (exited) return;
@@ -878,9 +950,12 @@ async function main(): Promise<void> {
   if (options.modes.some((m) => m.server !== 'off')) await keySpaces.check();
 
   // A hard bound on the whole run, whatever hangs.
-  const windows = options.modes.reduce((n, m) => n + (m.start === 'mixed' ? 1 : selected.length), 0);
+  const liveModes = options.modes.filter((m) => m.start === 'live');
+  const windows = options.modes.reduce((n, m) => n + (m.start === 'live' ? 0 : m.start === 'mixed' ? 1 : selected.length), 0);
   const perWindow = options.durationSeconds + options.warmupSeconds + PASS_CAP_SECONDS + (2 * DRAIN_TIMEOUT_MS) / 1000 + SERVER_START_TIMEOUT_MS / 1000;
-  const budgetMs = (windows * perWindow + 60) * 1000;
+  const liveBlocks = liveModes.length * options.live.subscriberCounts.length;
+  const perLiveBlock = liveBlockBudgetSeconds(options.live, SERVER_START_TIMEOUT_MS / 1000);
+  const budgetMs = (windows * perWindow + liveBlocks * perLiveBlock + 60) * 1000;
   const watchdog = setTimeout(() => {
     log(`giving up: the run exceeded its ${Math.round(budgetMs / 1000)} s budget`);
     for (const child of children) child.kill('SIGKILL');
@@ -889,6 +964,7 @@ async function main(): Promise<void> {
   watchdog.unref();
 
   const results: Measurement[] = [];
+  let live: LiveMeasurement[] = [];
   const withServer = async (kind: ServerKind, label: string, body: (server: ServerHandle) => Promise<void>) => {
     log(`starting the server (${label})`);
     const server = await startServer(kind, label, options, kind.caches ? keySpaces.fresh() : 'none');
@@ -982,6 +1058,40 @@ async function main(): Promise<void> {
         for (const copy of copies) await copy.drop();
       }
     }
+
+    // The live run: subscribers over WebSocket, price changes over HTTP, one server at a time,
+    // all on the bench database; the 10 products' prices are put back afterwards.
+    if (liveModes.length > 0) {
+      const productIds = prepared.productIds.slice(0, LIVE_PRODUCTS);
+      const saved = await savePrices(options.databaseUrl, productIds);
+      try {
+        live = await runLive(
+          liveModes,
+          {
+            ...options.live,
+            productIds,
+            subscriptionQuery: readDocument('product-updated'),
+            updateQuery: readDocument('update-price'),
+            connectConcurrency: LIVE_CONNECT_CONCURRENCY,
+            firstPrice: LIVE_FIRST_PRICE,
+          },
+          {
+            start: async (mode, label): Promise<LiveServer> => {
+              log(`starting the server (${label})`);
+              return startServer(SERVERS[mode.server], label, options, keySpaces.fresh(), { nodeFlags: ['--expose-gc'], env: LIVE_SERVER_ENV });
+            },
+            login,
+            log,
+            track: (child) => {
+              children.add(child);
+              child.once('exit', () => children.delete(child));
+            },
+          },
+        );
+      } finally {
+        await saved.restore();
+      }
+    }
   } finally {
     const deleted = await keySpaces.cleanUp().catch((error: unknown) => {
       log(`could not delete the run's Redis keys: ${String(error)}`);
@@ -1008,17 +1118,24 @@ async function main(): Promise<void> {
     turnsSecondsFactor: TURNS_SECONDS_FACTOR,
     wallSeconds: (Date.now() - started) / 1000,
     workloads: [
-      ...selected.map((w) => ({ document: w.document, description: w.description })),
+      ...(options.modes.some((m) => m.start !== 'live' && m.start !== 'mixed') ? selected.map((w) => ({ document: w.document, description: w.description })) : []),
       ...(options.modes.some((m) => m.start === 'mixed') ? [{ document: 'mixed', description: mixed.description }] : []),
     ],
   };
-  const markdown = renderReport(info, results);
+  const markdown = renderReport(info, results, live);
   mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${markdown}\n`);
   writeFileSync(options.out.replace(/\.md$/, '') + '.json', `${JSON.stringify({ info, results }, null, 2)}\n`);
   process.stdout.write(`${markdown}\n`);
   log(`written to ${path.relative(process.cwd(), options.out)} in ${Math.round(info.wallSeconds)} s`);
 
+  const liveFailed = live.filter((r) => r.unavailable || r.lost > 0 || r.updateErrors > 0 || r.duplicates > 0 || r.misrouted > 0);
+  if (liveFailed.length > 0) {
+    const what = (r: LiveMeasurement) =>
+      r.unavailable ? 'not measured' : `${r.lost} lost, ${r.duplicates} duplicated, ${r.misrouted} misrouted, ${r.updateErrors} failed updates`;
+    log(`FAILED: live ${liveFailed.map((r) => `${r.mode} ${r.subscribers}@${r.rate}/s: ${what(r)}`).join('; ')}`);
+    process.exitCode = 1;
+  }
   const failed = results.filter((r) => r.errors > 0 || r.non2xx > 0);
   if (failed.length > 0) {
     log(`FAILED: ${failed.map((r) => `${r.document} (${r.mode})`).join(', ')} had errors; see the report`);

@@ -92,6 +92,7 @@ serveBench(async () => {
         l1Resets,
         requests: requests.handled,
         inFlight: requests.inFlight,
+        subscriptionExecutions: app.live.registry.resolutions,
       };
     },
     settled: () => cache?.settled() ?? Promise.resolve(),
