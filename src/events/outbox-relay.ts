@@ -7,8 +7,8 @@
  * chance) in one statement (`FOR UPDATE SKIP LOCKED` inside it, so two relays never lease the same
  * row), then publishes them outside any transaction: their tags are dropped on every instance,
  * and only if every instance acknowledged are the rows marked published. Otherwise the lease is
- * given back at once, and a relay that could not reach Redis at all waits `failureBackoffMs`
- * before leasing again, so relays that can reach it take the rows. A relay that dies or hangs
+ * given back at once, and a relay that could not reach Redis at all skips its next polls
+ * (`failureBackoffMs`), so relays that can reach it take the rows. A relay that dies or hangs
  * mid-way holds them no longer than `leaseMs`. A second drop of a tag is harmless, a lost one
  * is not.
  *
@@ -46,7 +46,12 @@ export interface OutboxRelayOptions {
    * publication can take (the Redis timeouts plus `CACHE_ACK_TIMEOUT_MS`).
    */
   leaseMs?: number;
-  /** Default 5000. How long a relay that could not reach Redis waits before leasing again. */
+  /**
+   * Default two `pollMs`. How long a relay that could not reach Redis waits before leasing
+   * again: long enough for relays that can to take the rows, short enough that, when none can,
+   * it tries again soon after Redis is back (a backoff of seconds held rows past the guarantee's
+   * window after a brief fault).
+   */
   failureBackoffMs?: number;
   /** Default 10. Leases per poll at most, so one poll stays bounded after a backlog. */
   maxBatchesPerPoll?: number;
@@ -87,7 +92,7 @@ export class OutboxRelay {
     this.publishDelayMs = options.publishDelayMs ?? 2000;
     this.batchSize = options.batchSize ?? 100;
     this.leaseMs = options.leaseMs ?? 10_000;
-    this.failureBackoffMs = options.failureBackoffMs ?? 5000;
+    this.failureBackoffMs = options.failureBackoffMs ?? 2 * this.pollMs;
     this.maxBatchesPerPoll = options.maxBatchesPerPoll ?? 10;
     this.retentionHours = options.retentionHours ?? 24;
     this.retentionEveryMs = options.retentionEveryMs ?? 60_000;
