@@ -7,6 +7,7 @@ import net from 'node:net';
 import { benchDocument } from '../helpers/documents';
 import { TEST_REDIS_URL } from '../helpers/env';
 import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
+import { redisOf } from '../helpers/cache-store';
 import { until } from '../helpers/until';
 
 /** A proxy to Redis that holds the replies of the invalidation subscriber only, for `lateMs`. */
@@ -66,7 +67,7 @@ it('a page built from an entity it has not yet heard was changed is not served a
   });
   const before = (await b.request(price, { id })).body.data.product.priceCents;
   const cache = a.app.cacheLayer.cache!;
-  const version = () => cache.store!.client.get(cache.keys.tagVersion(`Product:${id}`));
+  const version = () => redisOf(cache).get(cache.keys.tagVersion(`Product:${id}`));
   const unchanged = await version();
 
   const write = a.request(benchDocument('update-price'), { id, priceCents: before + 1 }, { token: admin });
@@ -95,7 +96,7 @@ it('a field computed from an entity it has not yet heard was changed is not stor
     return (await b.countSql(() => b.request(count, { id }))) === 0;
   });
   const cache = a.app.cacheLayer.cache!;
-  const version = () => cache.store!.client.get(cache.keys.tagVersion(`Product:${id}:reviews`));
+  const version = () => redisOf(cache).get(cache.keys.tagVersion(`Product:${id}:reviews`));
   const unchanged = await version();
 
   const customer = await a.login(7);
