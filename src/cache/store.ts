@@ -15,6 +15,12 @@
  * cold key; and "clear" is a purge that moves the key generation (`settleGeneration` step 1),
  * which every entry key carries, instead of deleting keys one by one.
  *
+ * What a store alone cannot tell: a version lost right after an invalidation, then created
+ * again (NX) by a fill whose load began before that invalidation, comes back at the older
+ * version. The cache's own check covers it: a fill whose tags were invalidated on this instance
+ * since its lookup is refused (`TwoTierCache.isCurrent`), and an acknowledged write has been
+ * heard by every instance. The contract suite's property shows both halves.
+ *
  * Stores never throw: a failure is `undefined` (reads, stamps, locks) or `false` (writes).
  */
 import type { CircuitBreaker } from './circuit-breaker';
