@@ -16,7 +16,20 @@ import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { CircuitBreaker } from './circuit-breaker';
 import type { KeySpace } from './keys';
-import type { CacheEntry } from './l1';
+import {
+  ANY_TAG,
+  decodeEntry,
+  encodeEntry,
+  entryTtlMs,
+  VERSION_TTL_MS,
+  type CacheStore,
+  type FillRequest,
+  type RemoteRead,
+  type StoreEvents,
+  type StoreFactory,
+} from './store';
+
+const VERSION_TTL_SECONDS = VERSION_TTL_MS / 1000;
 
 /**
  * Moves the invalidation counter (the version of `*`) on and returns it: Redis's clock in
@@ -89,54 +102,14 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   });
 }
 
-export interface RedisStoreEvents {
-  /** One per command sent (a batch counts once). */
-  onRoundTrip?: (command: string) => void;
-  onError?: (operation: string, error: unknown) => void;
-}
-
-export interface FillRequest {
-  key: string;
-  entry: CacheEntry;
-  /** The version of each of the entry's tags before its data was read: what a read checks. */
-  versions: Readonly<Record<string, string>>;
-  /** Tags Redis had no version for: created with their value in `versions`, unless one appeared. */
-  create: readonly string[];
-  /** Extra milliseconds of life so entries written together do not expire together. */
-  jitterMs: number;
-}
-
-/** What a read of entries found. */
-export interface RemoteRead {
-  /** One per key: the entry, or undefined; not yet checked against the versions. */
-  entries: (RemoteEntry | undefined)[];
-  /** The version of each tag asked for, '' when Redis has none. */
-  versions: Map<string, string>;
-  generation: number;
-}
-
-/** An entry as Redis keeps it: with the versions of its tags when it was computed. */
-export interface RemoteEntry extends CacheEntry {
-  versions: Readonly<Record<string, string>>;
-}
-
-/** The tag every invalidation bumps: a check against it refuses a fill after any write. */
-export const ANY_TAG = '*';
-
-/**
- * Tag versions are kept a day, longer than entries live: one that expires sooner only turns
- * the entries that recorded it into misses.
- */
-const VERSION_TTL_SECONDS = 24 * 3600;
-
-export class RedisStore {
+export class RedisStore implements CacheStore {
   private readonly redis: ScriptedRedis;
 
   constructor(
     redis: Redis,
     private readonly keys: KeySpace,
     private readonly breaker: CircuitBreaker,
-    private readonly events: RedisStoreEvents = {},
+    private readonly events: StoreEvents = {},
     /** Default 250. How long a call may take before it counts as failed. */
     private readonly timeoutMs = 250,
   ) {
@@ -146,8 +119,13 @@ export class RedisStore {
     this.redis = redis as ScriptedRedis;
   }
 
+  /** The client, for tests that look at Redis keys and for sharing its connection. */
   get client(): Redis {
     return this.redis;
+  }
+
+  get ready(): boolean {
+    return this.redis.status === 'ready';
   }
 
   /** Runs `call` if the circuit allows, counting it; undefined on failure or open circuit. */
@@ -173,7 +151,7 @@ export class RedisStore {
     const all = [...keys, ...versionTags.map((tag) => this.keys.tagVersion(tag)), this.keys.generationKey];
     const raw = await this.guarded('mget', () => this.redis.mget(...all));
     if (!raw) return undefined;
-    const entries = raw.slice(0, keys.length).map((payload) => decode(payload));
+    const entries = raw.slice(0, keys.length).map((payload) => decodeEntry(payload));
     const versions = new Map<string, string>();
     versionTags.forEach((tag, i) => versions.set(tag, raw[keys.length + i] ?? ''));
     return { entries, versions, generation: Number(raw[all.length - 1] ?? 0) };
@@ -213,8 +191,7 @@ export class RedisStore {
         for (const tag of request.create) {
           pipeline.set(this.keys.tagVersion(tag), request.versions[tag]!, 'EX', VERSION_TTL_SECONDS, 'NX');
         }
-        const ttlMs = Math.max(request.entry.staleUntil - now + request.jitterMs, 1);
-        pipeline.set(request.key, encode(request.entry, request.versions), 'PX', ttlMs);
+        pipeline.set(request.key, encodeEntry(request.entry, request.versions), 'PX', entryTtlMs(request, now));
       }
       const results = await pipeline.exec();
       const failed = results?.find(([error]) => error);
@@ -271,19 +248,7 @@ export class RedisStore {
   }
 }
 
-function encode(entry: CacheEntry, versions: Readonly<Record<string, string>>): string {
-  return JSON.stringify({ v: entry.value, t: entry.tags, f: entry.freshUntil, s: entry.staleUntil, r: versions });
-}
-
-function decode(payload: string | null): RemoteEntry | undefined {
-  if (payload === null) return undefined;
-  try {
-    const parsed = JSON.parse(payload) as { v: unknown; t: string[]; f: number; s: number; r?: Record<string, string> };
-    // Written before entries recorded versions: it cannot be checked, so it is a miss.
-    if (!parsed.r) return undefined;
-    return { value: parsed.v, tags: parsed.t, freshUntil: parsed.f, staleUntil: parsed.s, versions: parsed.r };
-  } catch {
-    // A corrupt entry is a miss; the next fill overwrites it.
-    return undefined;
-  }
+/** For `TwoTierCache`'s `store` option: a Redis store over `redis` (the cache client). */
+export function redisStore(redis: Redis): StoreFactory {
+  return ({ keys, breaker, events, timeoutMs }) => new RedisStore(redis, keys, breaker, events, timeoutMs);
 }

@@ -39,7 +39,7 @@ import {
 import { stableStringify } from './keys';
 import type { CachePolicy, PolicyMap } from './policy';
 import { currentRequestScope } from './request-scope';
-import { ANY_TAG } from './redis-store';
+import { ANY_TAG } from './store';
 import type { CacheEntry, Lookup, TwoTierCache } from './two-tier-cache';
 
 /** Where `storedAnswer` leaves a missed lookup on the request, for the Express path. */

@@ -1,8 +1,9 @@
 /**
- * The cache both tiers make together: L1 (this process) in front of L2 (Redis, shared by every
- * instance). Callers look up a batch of keys, compute what is missing, and fill it back; the
- * cache takes care of tiers, lifetimes with jitter, tag bookkeeping and write races. Without
- * Redis it works as L1 alone, which is right for a single instance.
+ * The cache both tiers make together: L1 (this process) in front of L2 (a `CacheStore`: Redis,
+ * shared by every instance, or one in memory). Callers look up a batch of keys, compute what is
+ * missing, and fill it back; the cache takes care of tiers, lifetimes with jitter, tag
+ * bookkeeping, write races and the circuit breaker in front of the store. Without a store it
+ * works as L1 alone, which is right for a single instance.
  */
 import type Redis from 'ioredis';
 import { cacheDebug } from './cache-debug';
@@ -11,23 +12,29 @@ import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker';
 import type { KeySpace } from './keys';
 import { L1Cache, type CacheEntry, type L1Options } from './l1';
 import { UNKNOWN_VERSION } from './request-scope';
-import { ANY_TAG, RedisStore, type FillRequest, type RemoteEntry } from './redis-store';
+import { redisStore } from './redis-store';
+import { ANY_TAG, type CacheStore, type FillRequest, type RemoteEntry, type StoreFactory } from './store';
 
 export type { CacheEntry };
 
 export interface TwoTierCacheOptions {
   keys: KeySpace;
-  /** The cache client (see `redis/clients.ts`); absent: L1 only. */
+  /** The cache client (see `redis/clients.ts`): L2 is a Redis store over it. */
   redis?: Redis;
+  /**
+   * Default: a Redis store over `redis` if given, else none (L1 only). Builds L2 from the
+   * cache's keys, breaker and counters, e.g. `memoryStore()`. Not with `redis`.
+   */
+  store?: StoreFactory;
   l1?: L1Options;
-  /** Default 250. Milliseconds a Redis call may take before it counts as failed. */
+  /** Default 250. Milliseconds a store call may take before it counts as failed. */
   redisTimeoutMs?: number;
   /** Default 0.1: up to 10% extra life, at random, per Redis entry. */
   jitterRatio?: number;
   breaker?: CircuitBreakerOptions;
   /** Extra observer (metrics); the cache's own `counters` always count. */
   observer?: CacheObserver;
-  /** Called when a Redis call fails; the cache itself carries on without it. */
+  /** Called when a store call fails; the cache itself carries on without it. */
   onRedisError?: (operation: string, error: unknown) => void;
 }
 
@@ -73,7 +80,7 @@ export interface Fill {
 
 export class TwoTierCache {
   readonly l1: L1Cache;
-  readonly store: RedisStore | undefined;
+  readonly store: CacheStore | undefined;
   readonly breaker: CircuitBreaker;
   readonly counters = new CacheCounters();
   readonly observer: CacheObserver;
@@ -109,15 +116,20 @@ export class TwoTierCache {
     this.observer = fanOut([this.counters, options.observer]);
     this.breaker = new CircuitBreaker(options.breaker);
     this.jitterRatio = options.jitterRatio ?? 0.1;
-    this.store = options.redis
-      ? new RedisStore(options.redis, options.keys, this.breaker, {
-          onRoundTrip: (command) => this.observer.roundTrip(command),
-          onError: (operation, error) => {
-            this.observer.error(operation);
-            options.onRedisError?.(operation, error);
-          },
-        }, options.redisTimeoutMs)
-      : undefined;
+    if (options.redis && options.store) throw new TypeError('TwoTierCache: pass `redis` or `store`, not both');
+    const factory = options.store ?? (options.redis ? redisStore(options.redis) : undefined);
+    this.store = factory?.({
+      keys: options.keys,
+      breaker: this.breaker,
+      timeoutMs: options.redisTimeoutMs ?? 250,
+      events: {
+        onRoundTrip: (command) => this.observer.roundTrip(command),
+        onError: (operation, error) => {
+          this.observer.error(operation);
+          options.onRedisError?.(operation, error);
+        },
+      },
+    });
   }
 
   get keys(): KeySpace {
@@ -483,7 +495,7 @@ export class TwoTierCache {
   }
 
   /**
-   * Agrees with Redis on the key generation (see RedisStore.settleGeneration): `step` 1 moves
+   * Agrees with Redis on the key generation (see CacheStore.settleGeneration): `step` 1 moves
    * past every generation in use (a purge). Resolves to the generation in force; undefined
    * without Redis.
    */

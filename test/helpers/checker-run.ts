@@ -539,7 +539,7 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerReport
 
   function healthy(name: InstanceName): boolean {
     const layer = instances[name].app.cacheLayer;
-    return layer.canPublish() && layer.cache?.store?.client.status === 'ready';
+    return layer.canPublish() && layer.cache?.store?.ready === true;
   }
 
   async function nemesis(): Promise<void> {

@@ -6,9 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { KeySpace } from '../../src/cache/keys';
-import { ANY_TAG } from '../../src/cache/redis-store';
+import { ANY_TAG } from '../../src/cache/store';
 import { newRequestScope, touchTags, withRequestScope } from '../../src/cache/request-scope';
 import { TwoTierCache } from '../../src/cache/two-tier-cache';
+import { redisOf } from '../helpers/cache-store';
 import { TEST_REDIS_URL } from '../helpers/env';
 
 const prefix = `prov${randomBytes(3).toString('hex')}`;
@@ -53,7 +54,7 @@ it('a response read between an invalidation moving the counter and stamping its 
     expect(entries[0]?.value).toEqual({ price: 100 });
     touchTags(entries[0]!.tags, entries[0]!.versions);
     // Second round trip: the tag gets the new version, before the response is stored.
-    await writer.store!.client.set(writer.keys.tagVersion(tag), stamp);
+    await redisOf(writer).set(writer.keys.tagVersion(tag), stamp);
     await reader.fill([{ key: response, value: '{"price":100}', tags: [...scope.tags], lifetime, checkTags: [], touchedTags: [...scope.tags], versions: scope.versions }], token);
     await reader.settled();
   });

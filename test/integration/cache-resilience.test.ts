@@ -7,13 +7,14 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { InvalidationChannel } from '../../src/cache/invalidation-channel';
 import { KeySpace } from '../../src/cache/keys';
-import { ANY_TAG } from '../../src/cache/redis-store';
+import { ANY_TAG } from '../../src/cache/store';
 import { TwoTierCache } from '../../src/cache/two-tier-cache';
 import { createCacheClient, createSubscriberClient } from '../../src/redis/clients';
 import { benchDocument } from '../helpers/documents';
 import { TEST_REDIS_URL } from '../helpers/env';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { redisOf } from '../helpers/cache-store';
 import { until } from '../helpers/until';
 
 const lifetime = { ttl: 60, staleWhileRevalidate: 0 };
@@ -52,7 +53,7 @@ describe('a read overtaken by a write', () => {
     const reader = newCache(prefix);
     const writer = newCache(prefix);
     const key = reader.keys.entity('Product', 1);
-    await until(() => reader.store!.client.status === 'ready' && writer.store!.client.status === 'ready');
+    await until(() => reader.store!.ready && writer.store!.ready);
 
     // The reader misses and goes to the database...
     const { token } = await reader.lookup('Product', [key], ['Product:1']);
@@ -64,7 +65,7 @@ describe('a read overtaken by a write', () => {
     await reader.fill([{ key, value: { price: 'old' }, tags: ['Product:1'], lifetime, checkTags: ['Product:1'] }], token);
     expect(await servable(reader.keys, key)).toBe(false);
     const other = newCache(prefix);
-    await until(() => other.store!.client.status === 'ready');
+    await until(() => other.store!.ready);
     expect((await other.lookup('Product', [key], ['Product:1'])).entries[0]).toBeUndefined();
 
     // A reader that started after the write fills normally.
@@ -72,7 +73,7 @@ describe('a read overtaken by a write', () => {
     await other.fill([{ key, value: { price: 'new' }, tags: ['Product:1'], lifetime, checkTags: ['Product:1'] }], fresh.token);
     expect(await servable(other.keys, key)).toBe(true);
     const third = newCache(prefix);
-    await until(() => third.store!.client.status === 'ready');
+    await until(() => third.store!.ready);
     expect((await third.lookup('Product', [key], ['Product:1'])).entries[0]?.value).toEqual({ price: 'new' });
   });
 });
@@ -85,7 +86,7 @@ describe('instances that disagree on the key generation', () => {
     const prefix = `t${randomBytes(4).toString('hex')}`;
     const older = newCache(prefix, 5);
     const newer = newCache(prefix, 0);
-    await until(() => older.store!.client.status === 'ready' && newer.store!.client.status === 'ready');
+    await until(() => older.store!.ready && newer.store!.ready);
     // Filled with the versions a lookup saw, but without one: a Redis read would make them agree.
     const fillFor = async (cache: TwoTierCache) => {
       const key = cache.keys.entity('Product', 3);
@@ -102,7 +103,7 @@ describe('instances that disagree on the key generation', () => {
 
     // Another instance on generation 0 (this one has invalidations of its own in its memory).
     const alsoNewer = newCache(prefix, 0);
-    await until(() => alsoNewer.store!.client.status === 'ready');
+    await until(() => alsoNewer.store!.ready);
     const newerKey = await fillFor(alsoNewer);
     await older.invalidate(['Product:3']);
     expect(await servable(alsoNewer.keys, newerKey)).toBe(false);
@@ -112,7 +113,7 @@ describe('instances that disagree on the key generation', () => {
     const prefix = `t${randomBytes(4).toString('hex')}`;
     const writer = newCache(prefix);
     const reader = newCache(prefix);
-    await until(() => writer.store!.client.status === 'ready' && reader.store!.client.status === 'ready');
+    await until(() => writer.store!.ready && reader.store!.ready);
     const key = writer.keys.entity('Product', 4);
     const { token } = await writer.lookup('Product', [key], ['Product:4']);
     await writer.fill([{ key, value: { price: 'before the purge' }, tags: ['Product:4'], lifetime, checkTags: ['Product:4'] }], token);
@@ -126,7 +127,7 @@ describe('instances that disagree on the key generation', () => {
   it('a Redis that forgot the generation is given it back, so instances started since take it up', async () => {
     const prefix = `t${randomBytes(4).toString('hex')}`;
     const older = newCache(prefix, 5);
-    await until(() => older.store!.client.status === 'ready');
+    await until(() => older.store!.ready);
     await older.lookup('Product', [older.keys.entity('Product', 6)], ['Product:6']);
     await older.settled();
     expect(await redis.get(older.keys.generationKey)).toBe('5');
@@ -140,7 +141,7 @@ describe('instances that disagree on the key generation', () => {
       (cache) =>
         new InvalidationChannel({
           cache,
-          publisher: cache.store!.client,
+          publisher: redisOf(cache),
           subscriber: createSubscriberClient({ url: TEST_REDIS_URL }),
           prefix,
           ackTimeoutMs: 5000,
@@ -164,7 +165,7 @@ describe('L1 and Redis', () => {
   it('a fill is in L1 as soon as it is made, before Redis has answered', async () => {
     const prefix = `t${randomBytes(4).toString('hex')}`;
     const cache = newCache(prefix);
-    await until(() => cache.store!.client.status === 'ready');
+    await until(() => cache.store!.ready);
     const key = cache.keys.entity('Product', 2);
     const { token } = await cache.lookup('Product', [key], ['Product:2']);
     const written = cache.fill([{ key, value: { price: 1 }, tags: ['Product:2'], lifetime, checkTags: ['Product:2'] }], token);
@@ -180,7 +181,7 @@ describe('invalidations', () => {
   it('concurrent ones share round trips, and each still returns only once its tags are gone', async () => {
     const prefix = `t${randomBytes(4).toString('hex')}`;
     const cache = newCache(prefix);
-    await until(() => cache.store!.client.status === 'ready');
+    await until(() => cache.store!.ready);
     const tags = Array.from({ length: 10 }, (_, i) => `Product:${i}`);
     const before = cache.counters.redisRoundTrips;
     await Promise.all(
@@ -201,7 +202,7 @@ describe('a whole response, whose tags are known only once computed', () => {
     const prefix = `t${randomBytes(4).toString('hex')}`;
     const reader = newCache(prefix);
     const writer = newCache(prefix);
-    await until(() => reader.store!.client.status === 'ready' && writer.store!.client.status === 'ready');
+    await until(() => reader.store!.ready && writer.store!.ready);
     const fill = (key: string) => ({ key, value: 'bytes', tags: ['Product:1'], lifetime, checkTags: [], touchedTags: ['Product:1'] });
 
     const unrelated = reader.keys.response('a');
@@ -228,7 +229,7 @@ describe('an instance that may have missed invalidations', () => {
     prefix = `t${randomBytes(4).toString('hex')}`;
     cache = newCache(prefix);
     const subscriber = createSubscriberClient({ url: TEST_REDIS_URL, connectionName: `sub-${prefix}` });
-    channel = new InvalidationChannel({ cache, publisher: cache.store!.client, subscriber, prefix, ackTimeoutMs: 200 });
+    channel = new InvalidationChannel({ cache, publisher: redisOf(cache), subscriber, prefix, ackTimeoutMs: 200 });
     await channel.start();
   });
   afterAll(() => channel.stop());
@@ -407,7 +408,7 @@ describe('an invalidation that lands while a Redis read is on its way', () => {
     const prefix = `t${randomBytes(4).toString('hex')}`;
     const writer = newCache(prefix);
     const reader = newCache(prefix);
-    await until(() => writer.store!.client.status === 'ready' && reader.store!.client.status === 'ready');
+    await until(() => writer.store!.ready && reader.store!.ready);
     const key = writer.keys.entity('Product', 7);
     const { token } = await writer.lookup('Product', [key], ['Product:7']);
     await writer.fill([{ key, value: { price: 'old' }, tags: ['Product:7'], lifetime, checkTags: ['Product:7'] }], token);
@@ -431,7 +432,7 @@ describe('an invalidation that lands while a Redis read is on its way', () => {
 
   it('a fill computed across a loss of the invalidation channel does not enter L1', async () => {
     const cache = newCache(`t${randomBytes(4).toString('hex')}`);
-    await until(() => cache.store!.client.status === 'ready');
+    await until(() => cache.store!.ready);
     const key = cache.keys.entity('Product', 9);
     const { token } = await cache.lookup('Product', [key], ['Product:9']);
     // The subscriber drops and comes back while the value is computed: it may have missed a write.
@@ -448,7 +449,7 @@ describe('bookkeeping that Redis may forget', () => {
     const cache = newCache(prefix);
     // Another instance, whose message has not reached this one yet: only Redis can tell.
     const writer = newCache(prefix);
-    await until(() => cache.store!.client.status === 'ready' && writer.store!.client.status === 'ready');
+    await until(() => cache.store!.ready && writer.store!.ready);
     // Earlier writes moved the invalidation counter on.
     for (let i = 0; i < 3; i += 1) await writer.invalidate([`Other:${i}`]);
     const key = cache.keys.response('abc');
@@ -466,7 +467,7 @@ describe('bookkeeping that Redis may forget', () => {
     const prefix = `t${randomBytes(4).toString('hex')}`;
     const first = newCache(prefix);
     const second = newCache(prefix);
-    await until(() => first.store!.client.status === 'ready' && second.store!.client.status === 'ready');
+    await until(() => first.store!.ready && second.store!.ready);
     const key = first.keys.field('Query.products', undefined, 'x');
     const slow = await first.claim(key, 30);
     expect(slow).not.toBeNull();
@@ -521,14 +522,14 @@ describe('a Redis that evicts or forgets', () => {
   };
   const readFresh = async (prefix: string, id: number) => {
     const reader = newCache(prefix);
-    await until(() => reader.store!.client.status === 'ready');
+    await until(() => reader.store!.ready);
     return (await reader.lookup('Product', [reader.keys.entity('Product', id)], [`Product:${id}`])).entries[0];
   };
 
   it('an entry whose tag version was evicted is a miss, never served', async () => {
     const prefix = `t${randomBytes(4).toString('hex')}`;
     const cache = newCache(prefix);
-    await until(() => cache.store!.client.status === 'ready');
+    await until(() => cache.store!.ready);
     await fillEntity(cache, 1);
     expect((await readFresh(prefix, 1))?.value).toEqual({ id: 1 });
     // allkeys-lru takes the version, not the entry (the case that used to leave entries
@@ -538,7 +539,7 @@ describe('a Redis that evicts or forgets', () => {
     // And a write whose version is then evicted does not bring the old entry back.
     await fillEntity(cache, 2);
     const writer = newCache(prefix);
-    await until(() => writer.store!.client.status === 'ready');
+    await until(() => writer.store!.ready);
     await writer.invalidate(['Product:2']);
     await redis.del(cache.keys.tagVersion('Product:2'));
     expect(await readFresh(prefix, 2)).toBeUndefined();
@@ -547,7 +548,7 @@ describe('a Redis that evicts or forgets', () => {
   it('an invalidation costs the same whatever a tag has had: two round trips, no entry touched', async () => {
     const prefix = `t${randomBytes(4).toString('hex')}`;
     const cache = newCache(prefix);
-    await until(() => cache.store!.client.status === 'ready');
+    await until(() => cache.store!.ready);
     // 300 list pages filed under one tag, as distinct searches would make.
     for (let i = 0; i < 300; i += 1) {
       const key = cache.keys.field('Query.products', undefined, `q${i}`);
@@ -556,14 +557,14 @@ describe('a Redis that evicts or forgets', () => {
     }
     const keysBefore = (await redis.keys(`${prefix}:*`)).length;
     const writer = newCache(prefix);
-    await until(() => writer.store!.client.status === 'ready');
+    await until(() => writer.store!.ready);
     const before = writer.counters.redisRoundTrips;
     await writer.invalidate(['Product:list']);
     expect(writer.counters.redisRoundTrips - before).toBe(2);
     // Nothing lists the pages, so nothing was deleted or rewritten but the version.
     expect((await redis.keys(`${prefix}:*`)).length).toBe(keysBefore);
     const reader = newCache(prefix);
-    await until(() => reader.store!.client.status === 'ready');
+    await until(() => reader.store!.ready);
     const key = reader.keys.field('Query.products', undefined, 'q7');
     expect((await reader.lookup('Query.products', [key], ['Product:list'])).entries[0]).toBeUndefined();
   });

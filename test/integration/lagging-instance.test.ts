@@ -7,6 +7,7 @@ import net from 'node:net';
 import { benchDocument } from '../helpers/documents';
 import { TEST_REDIS_URL } from '../helpers/env';
 import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
+import { redisOf } from '../helpers/cache-store';
 import { until } from '../helpers/until';
 import { warm } from '../helpers/warm';
 
@@ -63,7 +64,7 @@ it('a page built from an entity it has not yet heard was changed is not served a
   await warm([b], price, { id });
   const before = (await b.request(price, { id })).body.data.product.priceCents;
   const cache = a.app.cacheLayer.cache!;
-  const version = () => cache.store!.client.get(cache.keys.tagVersion(`Product:${id}`));
+  const version = () => redisOf(cache).get(cache.keys.tagVersion(`Product:${id}`));
   const unchanged = await version();
 
   const write = a.request(benchDocument('update-price'), { id, priceCents: before + 1 }, { token: admin });
@@ -88,7 +89,7 @@ it('a field computed from an entity it has not yet heard was changed is not stor
   // B holds product 43's review statistics in L1; its average rating has never been asked for.
   await warm([b], count, { id });
   const cache = a.app.cacheLayer.cache!;
-  const version = () => cache.store!.client.get(cache.keys.tagVersion(`Product:${id}:reviews`));
+  const version = () => redisOf(cache).get(cache.keys.tagVersion(`Product:${id}:reviews`));
   const unchanged = await version();
 
   const customer = await a.login(7);
