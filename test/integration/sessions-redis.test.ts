@@ -113,7 +113,13 @@ describe('where sessions live', () => {
 
   it('signing in gives a new session id and ends the one the request came with (no fixation)', async () => {
     const first = await browserLogin(a, 4);
+    const members = b.app.live.registry.readyCount;
+    const orders = sub(b, first.token);
+    await until(() => b.app.live.registry.readyCount === members + 1);
     const second = await browserLogin(b, 4, first.cookie);
+    // The old session's private subscription ends with it.
+    await orders.ended();
+    expect(orders.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(second.token).not.toBe(first.token);
     expect(second.cookie).not.toBe(first.cookie);
     expect(await meWithCookie(a, first.cookie)).toBeNull();

@@ -36,6 +36,10 @@ export const userResolvers: Resolvers = {
         throw error;
       }
       await throttle?.succeeded(email);
+      // The session the request came with (if any) ends, announced like a sign-out, so its
+      // private subscriptions end too: a sign-in never continues a session it did not start.
+      const previous = context.transport?.token;
+      if (previous && context.viewer) await logout(context.em, context.outbox, context.sessions, context.viewer.userId, previous);
       const session = context.transport ? await context.transport.signIn(user) : await context.sessions.start(context.em, user);
       context.auditNotes?.push({ event: 'sign-in', userId: user.id });
       return { user, token: session.token, expiresAt: session.expiresAt };
