@@ -14,6 +14,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type Redis from 'ioredis';
+import { closeRedis } from '../redis/clients';
 import session, { Store, type SessionData } from 'express-session';
 import RedisStore from 'connect-redis';
 import { parse as parseCookie } from 'cookie';
@@ -180,9 +181,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       if (failed) throw failed[0];
       return ids.filter((_id, i) => results[i]?.[1] === 1);
     },
-    async close() {
-      await client.quit().catch(() => client.disconnect());
-    },
+    close: () => closeRedis(client),
   };
   return sessionStore;
 }

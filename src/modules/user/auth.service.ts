@@ -34,11 +34,18 @@ export async function endSessions(
   ids: readonly string[],
   alsoInTransaction?: (tx: SqlEntityManager) => Promise<void>,
 ): Promise<number> {
+  const endedEvent = (sessionId: string) => ({ type: 'SessionEnded' as const, sessionId, userId });
+  if (ids.length === 1 && !alsoInTransaction && sessions.endOneRecorded) {
+    const events = [endedEvent(ids[0]!)];
+    const rowIds = await sessions.endOneRecorded(em, userId, ids[0]!, outbox.recordsOf(events));
+    if (rowIds.length > 0) await outbox.publish(outbox.recorded(rowIds, events));
+    return rowIds.length;
+  }
   let events: DomainEvent[] = [];
   const write = await em.transactional(async (tx) => {
     await alsoInTransaction?.(tx);
     const ended = await sessions.end(tx, userId, ids);
-    events = ended.map((sessionId) => ({ type: 'SessionEnded' as const, sessionId, userId }));
+    events = ended.map(endedEvent);
     return outbox.record(tx, events);
   });
   if (events.length > 0) await outbox.publish(write);

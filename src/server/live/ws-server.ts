@@ -175,7 +175,12 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
           // Timers hold 24.8 days at most.
           state.expiry = setTimeout(() => {
             resolve().then(
-              (still) => (still && state.viewer ? watchExpiry(still.expiresAt) : endSession(state)),
+              (still) => {
+                // The socket closed while the store was asked: nothing to watch.
+                if (states.get(ctx.extra.socket) !== state) return;
+                if (still && state.viewer) watchExpiry(still.expiresAt);
+                else endSession(state);
+              },
               () => watchExpiry(Date.now() + 1000),
             );
           }, Math.max(Math.min(expiresAt - Date.now(), 2 ** 31 - 1), 100));
