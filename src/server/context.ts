@@ -46,12 +46,8 @@ export function createContextFactory(options: ContextFactoryOptions) {
   return async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
     const em = orm.em.fork() as SqlEntityManager;
     const { sessions } = options;
-    const token = sessions.tokenOf(req);
-    let viewer: Viewer | null = null;
-    if (token) {
-      const session = await sessions.resolve(em, token);
-      if (session) viewer = { userId: session.userId, role: session.role as UserRole };
-    }
+    const { token, session } = await sessions.resolveRequest(em, req);
+    const viewer: Viewer | null = session && { userId: session.userId, role: session.role as UserRole };
     // Keys and tags name users and entities: in production only an ADMIN may see them.
     const scope = currentRequestScope();
     if (scope && wantsCacheDebug(req) && (config.nodeEnv !== 'production' || viewer?.role === 'ADMIN')) scope.debug = new CacheDebug();

@@ -113,6 +113,19 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     await client.multi().sadd(userKey(userId), id).expire(userKey(userId), options.absoluteTtlSeconds).exec();
   };
 
+  /** The record of a session read from Redis, or null when it is malformed or past its absolute limit. */
+  const recordOf = async (id: string, data: Partial<SessionData>, touch: boolean): Promise<SessionRecord | null> => {
+    if (typeof data.userId !== 'number' || typeof data.role !== 'string') return null;
+    const left = ttlOf(data);
+    if (left <= 0) {
+      await client.del(keyOf(id));
+      return null;
+    }
+    // EXPIRE on a key a sign-out deleted meanwhile does nothing: it cannot bring it back.
+    if (touch) await client.expire(keyOf(id), left);
+    return { id, userId: data.userId, role: data.role, expiresAt: Date.now() + left * 1000 };
+  };
+
   const sessionStore: SessionStore = {
     kind: 'redis',
     middleware,
@@ -124,17 +137,15 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     async resolve(_em, token, resolveOptions = {}) {
       const id = hashToken(token);
       const raw = await client.get(keyOf(id));
-      if (!raw) return null;
-      const data = JSON.parse(raw) as Partial<SessionData>;
-      if (typeof data.userId !== 'number' || typeof data.role !== 'string') return null;
-      const left = ttlOf(data);
-      if (left <= 0) {
-        await client.del(keyOf(id));
-        return null;
-      }
-      // EXPIRE on a key a sign-out deleted meanwhile does nothing: it cannot bring it back.
-      if (resolveOptions.touch ?? true) await client.expire(keyOf(id), left);
-      return { id, userId: data.userId, role: data.role, expiresAt: Date.now() + left * 1000 } satisfies SessionRecord;
+      return raw ? recordOf(id, JSON.parse(raw) as Partial<SessionData>, resolveOptions.touch ?? true) : null;
+    },
+    async resolveRequest(em, req) {
+      const token = sessionStore.tokenOf(req);
+      if (!token) return { token, session: null };
+      const loaded = (req as Request & { session?: Partial<SessionData> }).session;
+      // express-session read this cookie's session already, and renews it as it answers.
+      if (loaded?.userId !== undefined && req.sessionID === token) return { token, session: await recordOf(hashToken(token), loaded, false) };
+      return { token, session: await sessionStore.resolve(em, token) };
     },
     async start(_em, user, http) {
       const fields = { userId: user.id, role: user.role, signedInAt: Date.now() };

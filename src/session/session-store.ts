@@ -50,6 +50,8 @@ export interface SessionStore {
    * `fresh` skips any cache (the live server needs a session's end, which the cache drops).
    */
   resolve(em: SqlEntityManager, token: string, options?: { touch?: boolean; fresh?: boolean }): Promise<SessionRecord | null>;
+  /** An HTTP request's token and its live session (renewed), after `middleware` ran. */
+  resolveRequest(em: SqlEntityManager, req: Request): Promise<{ token: string | null; session: SessionRecord | null }>;
   /**
    * Starts a session for `user` under a new id (never one the request came with: no fixation),
    * and sets its cookie on `http.res` when given.
@@ -93,6 +95,10 @@ export function createPostgresSessionStore(options: PostgresSessionStoreOptions)
     async resolve(em, token, resolveOptions = {}) {
       const session = await options.resolveSession(em, token, { fresh: resolveOptions.fresh });
       return session && { id: hashToken(token), userId: session.userId, role: session.role, expiresAt: session.expiresAt };
+    },
+    async resolveRequest(em, req) {
+      const token = store.tokenOf(req);
+      return { token, session: token ? await store.resolve(em, token) : null };
     },
     async start(em, user, http) {
       const started = await startSession(em, user.id, options.ttlSeconds);

@@ -132,6 +132,27 @@ describe('where sessions live', () => {
   });
 });
 
+/** Calls of each command the session Redis ran while `run` ran. */
+async function sessionCommands(run: () => Promise<unknown>): Promise<Record<string, number>> {
+  await sessionClient.config('RESETSTAT');
+  await run();
+  const info = await sessionClient.info('commandstats');
+  const counts: Record<string, number> = {};
+  for (const match of info.matchAll(/cmdstat_(\w+):calls=(\d+)/g)) if (!['config', 'info'].includes(match[1]!)) counts[match[1]!] = Number(match[2]);
+  return counts;
+}
+
+describe('cost', () => {
+  it('a signed-in request costs the session Redis one read and one renewal, by token or by cookie, and no SQL', async () => {
+    const { token, cookie } = await browserLogin(a, 14);
+    expect(await sessionCommands(() => meWithToken(b, token))).toEqual({ get: 1, expire: 1 });
+    expect(await sessionCommands(() => meWithCookie(b, cookie))).toEqual({ get: 1, expire: 1 });
+    expect(await sessionCommands(() => a.request('{ __typename }'))).toEqual({});
+    // Resolving the viewer is the only work `{ __typename }` could cause: none reaches PostgreSQL.
+    expect(await b.countSql(() => b.request('{ __typename }', {}, { token }))).toBe(0);
+  });
+});
+
 describe('expiry', () => {
   it('slides: each request renews the TTL; an unused session ends', async () => {
     const token = await a.login(5);
