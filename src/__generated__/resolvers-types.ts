@@ -171,6 +171,12 @@ export type Mutation = {
    * `BAD_USER_INPUT` (`reason: INVALID_TRANSITION`).
    */
   cancelOrder: Order;
+  /**
+   * Changes the signed-in user's password and ends all their other sessions (this one stays).
+   * A wrong `currentPassword` answers `BAD_USER_INPUT` (`field: currentPassword`); a new password
+   * of the wrong length, `BAD_USER_INPUT` (`field: newPassword`). Answers how many sessions ended.
+   */
+  changePassword: Scalars['Int']['output'];
   /** Adds a product to the catalog. Back office only: needs a signed-in `ADMIN`. */
   createProduct: Product;
   /**
@@ -187,12 +193,23 @@ export type Mutation = {
    */
   invalidateCache: InvalidationReport;
   /**
-   * Starts a session. Browsers get an HttpOnly `sid` cookie; other clients use the returned
-   * `token` as `Authorization: Bearer <token>`. Wrong credentials answer `UNAUTHENTICATED`.
+   * Starts a session under a new id (any session the request came with ends). Browsers get an
+   * HttpOnly `sid` cookie (signed when sessions live in their own Redis); other clients use the
+   * returned `token` as `Authorization: Bearer <token>`: both name the same session. Wrong
+   * credentials answer `UNAUTHENTICATED`.
    */
   login: LoginPayload;
-  /** Ends the current session, if any, and clears the cookie. Always answers true. */
+  /**
+   * Ends the current session, if any, and clears the cookie: by the time it answers, no instance
+   * accepts its token and its private subscriptions have ended. Always answers true.
+   */
   logout: Scalars['Boolean']['output'];
+  /**
+   * Ends every session of the signed-in user, this one included, on every instance before it
+   * answers (their private subscriptions end too). Answers how many sessions ended. Needs a
+   * signed-in user (`UNAUTHENTICATED` otherwise).
+   */
+  logoutEverywhere: Scalars['Int']['output'];
   /**
    * The signed-in user buys the given items at today's prices, in one transaction that takes the
    * stock; refuses with `BAD_USER_INPUT` (`reason: INSUFFICIENT_STOCK`) rather than oversell.
@@ -243,6 +260,16 @@ export type MutationAdjustStockArgs = {
  */
 export type MutationCancelOrderArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Every change a storefront can make. Each write commits in one transaction and, once committed,
+ * announces what changed so caches and live subscriptions follow.
+ */
+export type MutationChangePasswordArgs = {
+  currentPassword: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
 };
 
 
@@ -983,10 +1010,12 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   addReview?: Resolver<ResolversTypes['Review'], ParentType, ContextType, RequireFields<MutationAddReviewArgs, 'input'>>;
   adjustStock?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationAdjustStockArgs, 'delta' | 'id'>>;
   cancelOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id'>>;
+  changePassword?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
   createProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationCreateProductArgs, 'input'>>;
   invalidateCache?: Resolver<ResolversTypes['InvalidationReport'], ParentType, ContextType, Partial<MutationInvalidateCacheArgs>>;
   login?: Resolver<ResolversTypes['LoginPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'email' | 'password'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  logoutEverywhere?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   purgeCache?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updateOrderStatus?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationUpdateOrderStatusArgs, 'id' | 'status'>>;

@@ -32,18 +32,38 @@ export interface Config {
    */
   readonly redisTlsCa: string | undefined;
   /**
-   * `SESSION_REDIS_URL`: the durable Redis for sessions (noeviction, AOF). Sessions live in
-   * PostgreSQL until the session-hardening work moves them; the variable is validated already
-   * so deployments can be wired once.
+   * `SESSION_REDIS_URL`: the durable Redis for sessions (run it with `noeviction` and
+   * append-only, never the cache's Redis). Unset: sessions stay in PostgreSQL (read through
+   * the cache when `REDIS_URL` is set), and the start log says so.
    */
   readonly sessionRedisUrl: string | undefined;
+  /**
+   * `SESSION_KEY_PREFIX`; default `<CACHE_KEY_PREFIX>-sess`. Namespaces session keys in the
+   * session Redis (`<prefix>:<token hash>`, `<prefix>:user:<id>`).
+   */
+  readonly sessionKeyPrefix: string;
+  /**
+   * `SESSION_SECRET`: signs the session cookie (comma-separated: the first signs, all verify,
+   * for rotation). Required in production with a session Redis; otherwise, when unset, a random
+   * secret per process (logged as a warning; cookies then work on one process only).
+   */
+  readonly sessionSecrets: readonly string[] | undefined;
+  /**
+   * `SESSION_ABSOLUTE_TTL_SECONDS`; default 30 days. With a session Redis, no session lives
+   * longer than this after sign-in, however active.
+   */
+  readonly sessionAbsoluteTtlSeconds: number;
   /** `SEED_SIZE`; default `demo`. The dataset loaded into an empty database at start. */
   readonly seedSize: SeedSize;
   /** `SEED_ON_EMPTY`; default true for the embedded database, false otherwise. */
   readonly seedOnEmpty: boolean;
   /** `LOG_LEVEL`; default `info` (`silent` under test). */
   readonly logLevel: LogLevel;
-  /** `SESSION_TTL_SECONDS`; default 7 days. */
+  /**
+   * `SESSION_TTL_SECONDS`; default 7 days. With a session Redis, the sliding expiry: a session
+   * unused this long ends (each request renews it, up to `SESSION_ABSOLUTE_TTL_SECONDS`). In
+   * PostgreSQL: a fixed lifetime from sign-in.
+   */
   readonly sessionTtlSeconds: number;
   /** `COOKIE_SECURE`; default true in production. Marks the session cookie `Secure`. */
   readonly cookieSecure: boolean;
@@ -247,6 +267,22 @@ function keyPrefix(env: Env, name: string, fallback: string): string {
   return raw;
 }
 
+function secrets(env: Env, name: string, required: boolean): string[] | undefined {
+  const raw = env[name];
+  if (!raw) {
+    if (required) throw new ConfigError(`${name} is required in production with SESSION_REDIS_URL: set it to a long random string (e.g. openssl rand -base64 32).`);
+    return undefined;
+  }
+  const list = raw.split(',').map((secret) => secret.trim());
+  if (list.some((secret) => secret.length < 16)) throw new ConfigError(`${name} must hold secrets of at least 16 characters each (comma-separated).`);
+  return list;
+}
+
+function atLeast(name: string, value: number, otherName: string, other: number): number {
+  if (value < other) throw new ConfigError(`${name} (${value}) must not be shorter than ${otherName} (${other}).`);
+  return value;
+}
+
 function origins(env: Env, name: string): string[] {
   const raw = env[name];
   if (!raw) return [];
@@ -282,6 +318,8 @@ export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
   const sessionRedisUrl = url(env, 'SESSION_REDIS_URL', ['redis:', 'rediss:']);
+  const cacheKeyPrefix = keyPrefix(env, 'CACHE_KEY_PREFIX', 'sf');
+  const sessionTtlSeconds = integer(env, 'SESSION_TTL_SECONDS', 7 * 24 * 3600, 1, 365 * 24 * 3600);
   return Object.freeze({
     nodeEnv,
     port: integer(env, 'PORT', 4000, 0, 65535),
@@ -292,6 +330,14 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl,
     redisTlsCa: certificateAuthority(env, 'REDIS_TLS_CA_FILE', [redisUrl, sessionRedisUrl]),
     sessionRedisUrl,
+    sessionKeyPrefix: keyPrefix(env, 'SESSION_KEY_PREFIX', `${cacheKeyPrefix.slice(0, 35)}-sess`),
+    sessionSecrets: secrets(env, 'SESSION_SECRET', nodeEnv === 'production' && sessionRedisUrl !== undefined),
+    sessionAbsoluteTtlSeconds: atLeast(
+      'SESSION_ABSOLUTE_TTL_SECONDS',
+      integer(env, 'SESSION_ABSOLUTE_TTL_SECONDS', Math.max(30 * 24 * 3600, sessionTtlSeconds), 1, 5 * 365 * 24 * 3600),
+      'SESSION_TTL_SECONDS',
+      sessionTtlSeconds,
+    ),
     seedSize: oneOf(env, 'SEED_SIZE', ['demo', 'bench'] as const, 'demo'),
     seedOnEmpty: flag(env, 'SEED_ON_EMPTY', databaseUrl === undefined),
     logLevel: oneOf(
@@ -300,11 +346,11 @@ export function loadConfig(env: Env = process.env): Config {
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
       nodeEnv === 'test' ? 'silent' : 'info',
     ),
-    sessionTtlSeconds: integer(env, 'SESSION_TTL_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
+    sessionTtlSeconds,
     cookieSecure: flag(env, 'COOKIE_SECURE', nodeEnv === 'production'),
     corsOrigins: origins(env, 'CORS_ORIGINS'),
     cacheEnabled: flag(env, 'CACHE_ENABLED', true),
-    cacheKeyPrefix: keyPrefix(env, 'CACHE_KEY_PREFIX', 'sf'),
+    cacheKeyPrefix,
     cacheL1MaxEntries: integer(env, 'CACHE_L1_MAX_ENTRIES', 100_000, 1, 10_000_000),
     cacheL1MaxMb: integer(env, 'CACHE_L1_MAX_MB', 256, 1, 65_536),
     cacheL1MaxTtlMs: integer(env, 'CACHE_L1_MAX_TTL_MS', 30_000, 0, 3_600_000),

@@ -18,8 +18,12 @@ export type DomainEvent =
   | { type: 'OrderPlaced'; orderId: number; userId: number; productIds: number[] }
   /** An order moved from `from` to `status` (paid, shipped, cancelled); `userId` owns it. */
   | { type: 'OrderStatusChanged'; orderId: number; userId: number; from: string; status: string }
-  /** A signed-in session ended (sign-out); `sessionId` is the token's hash, never the token. */
-  | { type: 'SessionEnded'; sessionId: string };
+  /**
+   * A signed-in session ended (sign-out, sign-out everywhere, a password change); `sessionId` is
+   * the token's hash, never the token. `userId` (absent from rows written before it existed)
+   * names whose private cache entries to drop.
+   */
+  | { type: 'SessionEnded'; sessionId: string; userId?: number };
 
 export type DomainEventType = DomainEvent['type'];
 export type DomainEventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

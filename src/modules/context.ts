@@ -6,6 +6,8 @@ import type { FieldCacheRequest } from '../cache/field-cache';
 import type { EventOutbox } from '../events/outbox';
 import { ForbiddenError, UnauthenticatedError } from '../errors';
 import type { LoginThrottle } from '../session/login-throttle';
+import type { SessionStore, SessionUserRef } from '../session/session-store';
+import type { StartedSession } from '../session/sessions';
 import type { Loaders } from './loaders';
 import type { UserRole } from './user/user.entity';
 
@@ -16,10 +18,12 @@ export interface Viewer {
 
 /** HTTP-only abilities; absent over WebSockets. */
 export interface SessionTransport {
-  /** The token the request came with, if any. */
+  /** The token the request came with (bearer or cookie), if any. */
   token: string | null;
-  setSessionCookie(token: string, expiresAt: Date): void;
-  clearSessionCookie(): void;
+  /** Starts a session for `user` under a new id, its cookie set on the answer. */
+  signIn(user: SessionUserRef): Promise<StartedSession>;
+  /** Clears the session cookie. */
+  signOut(): Promise<void>;
   /** The client's address (see TRUST_PROXY_HOPS), for sign-in throttling and the audit log. */
   address?: string;
 }
@@ -28,7 +32,10 @@ export interface SessionTransport {
 export type AuditNote =
   | { event: 'sign-in'; userId: number }
   | { event: 'sign-in-failed'; email: string; code: string }
-  | { event: 'sign-out'; userId: number | null };
+  | { event: 'sign-out'; userId: number | null }
+  | { event: 'sign-out-everywhere'; userId: number; sessionsEnded: number }
+  | { event: 'password-changed'; userId: number; sessionsEnded: number }
+  | { event: 'password-change-failed'; userId: number; code: string };
 
 export interface Context {
   /** This request's own EntityManager fork; never the global one. */
@@ -38,7 +45,8 @@ export interface Context {
   viewer: Viewer | null;
   /** Records a write's events in its transaction, and publishes them once it has committed. */
   outbox: EventOutbox;
-  sessionTtlSeconds: number;
+  /** Where sessions live (PostgreSQL or the session Redis). */
+  sessions: SessionStore;
   transport: SessionTransport | null;
   /** Per-request state of field caching; absent when the cache is off. */
   fieldCache?: FieldCacheRequest;

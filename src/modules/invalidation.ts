@@ -49,7 +49,12 @@ export function tagsForEvent(event: DomainEvent): string[] {
       // The order's own entry, and the owner's order pages that show its status.
       return [entityTag('Order', event.orderId), relationTag('User', event.userId, 'orders')];
     case 'SessionEnded':
-      return [entityTag(SESSION_TYPE, event.sessionId)];
+      // The session's cached entry, and its user's PRIVATE entries (their email and orders):
+      // nothing cached for a signed-out user outlives the sign-out.
+      return [
+        entityTag(SESSION_TYPE, event.sessionId),
+        ...(event.userId === undefined ? [] : [relationTag('User', event.userId, 'email'), relationTag('User', event.userId, 'orders')]),
+      ];
   }
 }
 

@@ -52,6 +52,20 @@ export function createCacheClient(options: RedisClientOptions): Redis {
   return listened(client, options);
 }
 
+/**
+ * For sessions: the session Redis is the only record of a session, so a command waits for a
+ * reconnect (offline queue, bounded by `commandTimeoutMs`) rather than failing at once and
+ * signing a user out over a blip.
+ */
+export function createSessionClient(options: RedisClientOptions): Redis {
+  const client = new Redis(options.url, {
+    ...baseOptions(options),
+    commandTimeout: options.commandTimeoutMs ?? 2000,
+    maxRetriesPerRequest: 2,
+  });
+  return listened(client, options);
+}
+
 /** For pub/sub: a connection in subscriber mode can do nothing else. */
 export function createSubscriberClient(options: RedisClientOptions): Redis {
   return listened(new Redis(options.url, { ...baseOptions(options), maxRetriesPerRequest: null }), options);

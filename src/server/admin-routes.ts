@@ -13,7 +13,7 @@ import { ErrorCode } from '../errors';
 import type { Orm } from '../db/orm';
 import type { EventOutbox } from '../events/outbox';
 import { invalidateCache, type InvalidationRequest } from '../modules/admin/admin.service';
-import type { SessionResolver } from '../session/session-cache';
+import type { SessionStore } from '../session/session-store';
 import { tokenFromRequest } from '../session/sessions';
 import type { Logger } from './logger';
 
@@ -22,7 +22,8 @@ export const ADMIN_INVALIDATE_PATH = '/admin/cache/invalidate';
 export interface AdminRoutesOptions {
   orm: Orm;
   outbox: EventOutbox;
-  resolveSession: SessionResolver;
+  /** Where sessions live: only a bearer token's session is accepted. */
+  sessions: SessionStore;
   cachedFieldsOf: (typeName: string) => readonly string[];
   logger: Logger;
 }
@@ -95,7 +96,7 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
         throw new RequestError(401, ErrorCode.Unauthenticated, 'Send an ADMIN session token as "Authorization: Bearer <token>" (from the `login` mutation).');
       }
       const em = options.orm.em.fork() as SqlEntityManager;
-      const session = await options.resolveSession(em, token);
+      const session = await options.sessions.resolve(em, token);
       if (!session) {
         throw new RequestError(401, ErrorCode.Unauthenticated, 'That token belongs to no live session; sign in again with `login`.');
       }

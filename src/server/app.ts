@@ -31,7 +31,7 @@ import { OutboxRelay } from '../events/outbox-relay';
 import { invalidationForOutboxRow, tagsForEvent } from '../modules/invalidation';
 import { adminRoutes } from './admin-routes';
 import { reportInvalidation } from './request-stats-plugin';
-import { createSessionResolver } from '../session/session-cache';
+import { createSessionStore } from './sessions';
 import { createContextFactory, createLiveContextFactory, SESSION_COOKIE, type ContextFactoryOptions } from './context';
 import { createLive, type Live } from './live';
 import { refuseHttpSubscriptions } from './live/http-subscriptions';
@@ -120,7 +120,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     onPublished: (count) => metrics.outboxRelayed(count),
     onError: (err) => logger.warn({ err }, 'outbox relay: a poll failed; the next one tries again'),
   });
-  const resolveSession = createSessionResolver({ cache: cacheLayer.cache });
+  const sessions = createSessionStore({ config, cache: cacheLayer.cache, logger });
   const createLoaders = createLoaderFactory({
     orm: database.orm,
     cache: cacheLayer.cache,
@@ -164,7 +164,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     outbox,
     config,
     createLoaders,
-    resolveSession,
+    sessions,
     cache: cacheLayer.cache,
     purgeCache: () => cacheLayer.purge(),
     cachedFieldsOf: cacheLayer.cachedFieldsOf,
@@ -176,6 +176,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     policies: cacheLayer.policies,
     cache: cacheLayer.cache,
     orm: database.orm,
+    sessions,
     contextFor: createLiveContextFactory(contextOptions),
     formatError,
     metricsRegistry: metrics.registry,
@@ -216,7 +217,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.set('trust proxy', config.trustProxyHops);
   app.use(healthRoutes(database.orm, () => shuttingDown));
   app.get('/metrics', metrics.handler);
-  app.use(adminRoutes({ orm: database.orm, outbox, resolveSession, cachedFieldsOf: cacheLayer.cachedFieldsOf, logger }));
+  app.use(adminRoutes({ orm: database.orm, outbox, sessions, cachedFieldsOf: cacheLayer.cachedFieldsOf, logger }));
   app.use(
     '/graphql',
     scopePerRequest,
@@ -224,6 +225,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     requireJsonBody,
     express.json({ limit: '1mb' }),
     bodyParseErrorHandler,
+    ...(sessions.middleware ? [sessions.middleware] : []),
     ...security.middleware,
     ...(responseCache ? [responseCache.fastPath] : []),
     expressMiddleware(apollo, {
@@ -257,6 +259,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await live.close();
       await cacheLayer.close();
       await security.close();
+      await sessions.close();
       stopCountingSql();
     },
   };

@@ -3,13 +3,11 @@
  * behind the request's bearer token or session cookie.
  */
 import type { Request, Response } from 'express';
-import { parse as parseCookie } from 'cookie';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import type { Orm } from '../db/orm';
 import type { EventOutbox } from '../events/outbox';
-import { tokenFromRequest } from '../session/sessions';
-import type { SessionResolver } from '../session/session-cache';
+import { SESSION_COOKIE, type SessionStore } from '../session/session-store';
 import type { Context, SessionTransport, Viewer } from '../modules/context';
 import { loadEntity, type Loaders } from '../modules/loaders';
 import { CacheDebug } from '../cache/cache-debug';
@@ -21,15 +19,15 @@ import type { UserRole } from '../modules/user/user.entity';
 import type { LoginThrottle } from '../session/login-throttle';
 import { clientAddress } from './client-address';
 
-export const SESSION_COOKIE = 'sid';
+export { SESSION_COOKIE };
 
 export interface ContextFactoryOptions {
   orm: Orm;
   outbox: EventOutbox;
-  config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure' | 'nodeEnv'>;
+  config: Pick<Config, 'nodeEnv'>;
   createLoaders: (em: SqlEntityManager) => Loaders;
-  /** Token -> signed-in user (through the cache when there is one). */
-  resolveSession: SessionResolver;
+  /** Where sessions live: token -> signed-in user, sign-in and sign-out. */
+  sessions: SessionStore;
   cache: TwoTierCache | undefined;
   purgeCache: () => Promise<{ generation: number }>;
   cachedFieldsOf: (typeName: string) => readonly string[];
@@ -47,29 +45,17 @@ export function createContextFactory(options: ContextFactoryOptions) {
   const { orm, config } = options;
   return async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
     const em = orm.em.fork() as SqlEntityManager;
-    const cookies = parseCookie(req.headers.cookie ?? '');
-    const token = tokenFromRequest(req.headers.authorization, cookies[SESSION_COOKIE]);
-    let viewer: Viewer | null = null;
-    if (token) {
-      const session = await options.resolveSession(em, token);
-      if (session) viewer = { userId: session.userId, role: session.role as UserRole };
-    }
+    const { sessions } = options;
+    const { token, session } = await sessions.resolveRequest(em, req);
+    const viewer: Viewer | null = session && { userId: session.userId, role: session.role as UserRole };
     // Keys and tags name users and entities: in production only an ADMIN may see them.
     const scope = currentRequestScope();
     if (scope && wantsCacheDebug(req) && (config.nodeEnv !== 'production' || viewer?.role === 'ADMIN')) scope.debug = new CacheDebug();
     return contextFor(options, em, viewer, {
       token,
       address: clientAddress(req, options.trustProxyHops ?? 0),
-      setSessionCookie: (value, expiresAt) =>
-        res.cookie(SESSION_COOKIE, value, {
-          httpOnly: true,
-          sameSite: 'lax',
-          secure: config.cookieSecure,
-          path: '/',
-          expires: expiresAt,
-        }),
-      clearSessionCookie: () =>
-        res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/' }),
+      signIn: (user) => sessions.start(em, user, { req, res }),
+      signOut: () => sessions.clearCookie({ req, res }),
     });
   };
 }
@@ -85,7 +71,7 @@ function contextFor(options: ContextFactoryOptions, em: SqlEntityManager, viewer
     outbox: options.outbox,
     purgeCache: options.purgeCache,
     cachedFieldsOf: options.cachedFieldsOf,
-    sessionTtlSeconds: options.config.sessionTtlSeconds,
+    sessions: options.sessions,
     loginThrottle: options.loginThrottle,
     auditNotes: [],
     transport,

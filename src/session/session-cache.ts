@@ -17,7 +17,7 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { entityTag, relationTag } from '../cache/keys';
 import type { TwoTierCache } from '../cache/two-tier-cache';
-import { hashToken, readSession, type LiveSession, type SessionUser } from './sessions';
+import { hashToken, readSession, type LiveSession } from './sessions';
 
 export interface SessionResolverOptions {
   /** Absent (cache disabled): every request reads the table. */
@@ -34,19 +34,20 @@ export function userSessionsTag(userId: number | string): string {
   return relationTag('User', userId, 'sessions');
 }
 
-export type SessionResolver = (em: SqlEntityManager, token: string) => Promise<SessionUser | null>;
+/** `fresh`: read the table, not the cache (for a caller that must see a session's end at once). */
+export type SessionResolver = (em: SqlEntityManager, token: string, options?: { fresh?: boolean }) => Promise<LiveSession | null>;
 
 export function createSessionResolver(options: SessionResolverOptions): SessionResolver {
   const { cache } = options;
   const ttlSeconds = options.ttlSeconds ?? 60;
-  return async (em, token) => {
+  return async (em, token, resolveOptions) => {
     const id = hashToken(token);
-    if (!cache) return toUser(await readSession(em, id));
+    if (!cache || resolveOptions?.fresh) return readSession(em, id);
     const key = cache.keys.entity(SESSION_TYPE, id);
     const tags = [entityTag(SESSION_TYPE, id)];
     const { entries, token: fillToken } = await cache.lookup(SESSION_TYPE, [key], tags);
     const cached = entries[0]?.value as LiveSession | undefined;
-    if (cached && cached.expiresAt > Date.now()) return toUser(cached);
+    if (cached && cached.expiresAt > Date.now()) return cached;
     const session = await readSession(em, id);
     if (!session) return null;
     const secondsLeft = Math.floor((session.expiresAt - Date.now()) / 1000);
@@ -64,10 +65,6 @@ export function createSessionResolver(options: SessionResolverOptions): SessionR
         fillToken,
       );
     }
-    return toUser(session);
+    return session;
   };
-}
-
-function toUser(session: LiveSession | null): SessionUser | null {
-  return session && { userId: session.userId, role: session.role };
 }

@@ -46,14 +46,14 @@ export async function readSession(em: SqlEntityManager, id: string): Promise<Liv
 }
 
 /**
- * Deletes the session behind `token` and, in the same statement, only if there was one, writes
+ * Deletes session `id` (of `userId`) and, in the same statement, only if there was one, writes
  * `records` (its end) to the outbox. Returns the outbox rows' ids: none when there was no session.
  */
-export async function endSession(em: SqlEntityManager, token: string, records: readonly OutboxRecord[]): Promise<string[]> {
+export async function endSession(em: SqlEntityManager, userId: number, id: string, records: readonly OutboxRecord[]): Promise<string[]> {
   const event = outboxInsert(records, 'ended');
   const rows = await em.execute<{ id: string }[]>(
-    `with ended as (delete from session where id = ? returning id), event as (${event.sql}) select id from event`,
-    [hashToken(token), ...event.params],
+    `with ended as (delete from session where id = ? and user_id = ? returning id), event as (${event.sql}) select id from event`,
+    [id, userId, ...event.params],
   );
   return rows.map((row) => String(row.id));
 }

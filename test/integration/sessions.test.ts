@@ -3,6 +3,7 @@
  * on one instance takes effect on every instance before `logout` answers.
  */
 import { randomBytes } from 'node:crypto';
+import { SEED_PASSWORD } from '../../src/db/seed/dataset';
 import { hashToken } from '../../src/session/sessions';
 import { startTestServer, type TestInstance, type TestServer } from '../helpers/server';
 
@@ -80,5 +81,59 @@ describe('sessions through the cache', () => {
     } finally {
       Date.now = realNow;
     }
+  });
+});
+
+describe('ending sessions in PostgreSQL (no session Redis)', () => {
+  const CHANGE = 'mutation ($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }';
+
+  it('logoutEverywhere ends every cached session of the user on both instances before it answers', async () => {
+    const tokens = [await a.login(9), await b.login(9), await a.login(9)];
+    const bystander = await a.login(10);
+    // Every instance holds every session in its L1.
+    for (const instance of [a, b]) for (const token of tokens) expect((await instance.request(ME, {}, { token })).body.data.me).toEqual({ id: '9' });
+    await Promise.all([settled(a), settled(b)]);
+    for (const instance of [a, b]) for (const token of tokens) expect(await instance.countSql(() => instance.request(VIEWER, {}, { token }))).toBe(0);
+
+    const out = await b.request('mutation { logoutEverywhere }', {}, { token: tokens[0] });
+    expect(out.body.data.logoutEverywhere).toBe(3);
+    for (const instance of [a, b]) for (const token of tokens) expect((await instance.request(ME, {}, { token })).body.data.me).toBeNull();
+    expect((await a.request(ME, {}, { token: bystander })).body.data.me).toEqual({ id: '10' });
+    const left = await a.database.orm.em.fork().getConnection().execute('select count(*)::int as n from session where user_id = 9');
+    expect(left[0].n).toBe(0);
+  });
+
+  it('changePassword keeps this session, ends the cached others on both instances, and refuses a wrong current password', async () => {
+    const keep = await a.login(11);
+    const other = await b.login(11);
+    for (const instance of [a, b]) expect((await instance.request(ME, {}, { token: other })).body.data.me).toEqual({ id: '11' });
+    await Promise.all([settled(a), settled(b)]);
+
+    const wrong = await a.request(CHANGE, { c: 'not-the-password', n: 'another-password-2' }, { token: keep });
+    expect(wrong.body.errors?.[0]?.extensions).toEqual(expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'currentPassword' }));
+    expect(wrong.body.errors?.[0]?.message).toMatch(/enter the one you sign in with/);
+    expect((await b.request(ME, {}, { token: other })).body.data.me).toEqual({ id: '11' });
+
+    const changed = await a.request(CHANGE, { c: SEED_PASSWORD, n: 'another-password-2' }, { token: keep });
+    expect(changed.body.data.changePassword).toBe(1);
+    for (const instance of [a, b]) {
+      expect((await instance.request(ME, {}, { token: other })).body.data.me).toBeNull();
+      expect((await instance.request(ME, {}, { token: keep })).body.data.me).toEqual({ id: '11' });
+    }
+    const anonymous = await a.request(CHANGE, { c: SEED_PASSWORD, n: 'another-password-3' });
+    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('signing in gives a new token and ends the one the request came with (no fixation)', async () => {
+    const first = await a.login(12);
+    const again = await a.request(
+      'mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { token } }',
+      { email: 'user12@example.com', password: SEED_PASSWORD },
+      { headers: { cookie: `sid=${first}` } },
+    );
+    const second = again.body.data.login.token as string;
+    expect(second).not.toBe(first);
+    expect((await a.request(ME, {}, { token: second })).body.data.me).toEqual({ id: '12' });
+    for (const instance of [a, b]) expect((await instance.request(ME, {}, { token: first })).body.data.me).toBeNull();
   });
 });

@@ -31,6 +31,19 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('has documented session defaults: PostgreSQL, no secret, 7 days sliding, 30 days absolute, a prefix beside the cache\'s', () => {
+    expect(loadConfig({ CACHE_KEY_PREFIX: 'shop' })).toMatchObject({
+      sessionRedisUrl: undefined,
+      sessionSecrets: undefined,
+      sessionTtlSeconds: 7 * 24 * 3600,
+      sessionAbsoluteTtlSeconds: 30 * 24 * 3600,
+      sessionKeyPrefix: 'shop-sess',
+    });
+    expect(loadConfig({ SESSION_SECRET: 'first-secret-signs, second-secret-checks' }).sessionSecrets).toEqual(['first-secret-signs', 'second-secret-checks']);
+    // Production without a sessions Redis signs no cookie, so needs no secret.
+    expect(loadConfig({ NODE_ENV: 'production' }).sessionSecrets).toBeUndefined();
+  });
+
   it('does not seed a configured database unless asked', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://h/db' }).seedOnEmpty).toBe(false);
     expect(loadConfig({ DATABASE_URL: 'postgres://h/db', SEED_ON_EMPTY: 'true' }).seedOnEmpty).toBe(true);
@@ -56,6 +69,10 @@ describe('loadConfig', () => {
     [{ OUTBOX_PUBLISH_DELAY_MS: '-1' }, /OUTBOX_PUBLISH_DELAY_MS must be a whole number from 0 to 3600000/],
     [{ OUTBOX_BATCH_SIZE: '0' }, /OUTBOX_BATCH_SIZE must be a whole number from 1 to 10000/],
     [{ OUTBOX_RETENTION_HOURS: '1.5' }, /OUTBOX_RETENTION_HOURS must be a whole number from 1 to 8760/],
+    [{ NODE_ENV: 'production', SESSION_REDIS_URL: 'redis://s' }, /SESSION_SECRET is required in production with SESSION_REDIS_URL/],
+    [{ SESSION_SECRET: 'long-enough-secret-1,short' }, /SESSION_SECRET must hold secrets of at least 16 characters/],
+    [{ SESSION_TTL_SECONDS: '600', SESSION_ABSOLUTE_TTL_SECONDS: '60' }, /SESSION_ABSOLUTE_TTL_SECONDS \(60\) must not be shorter than SESSION_TTL_SECONDS \(600\)/],
+    [{ SESSION_REDIS_URL: 'http://s' }, /SESSION_REDIS_URL must start with redis: or rediss:/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

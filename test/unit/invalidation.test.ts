@@ -123,3 +123,11 @@ describe('invalidateCache requests', () => {
     }
   });
 });
+
+describe('a session ended', () => {
+  it('drops its cached session and, when its user is named, the user\'s PRIVATE entries', () => {
+    const row = (payload: Record<string, unknown>) => invalidationForOutboxRow({ type: 'SessionEnded', payload, tags: null });
+    expect(row({ type: 'SessionEnded', sessionId: 'abc' })).toEqual({ tags: ['Session:abc'], purge: false });
+    expect(row({ type: 'SessionEnded', sessionId: 'abc', userId: 4 })).toEqual({ tags: ['Session:abc', 'User:4:email', 'User:4:orders'], purge: false });
+  });
+});

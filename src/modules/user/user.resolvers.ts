@@ -2,9 +2,13 @@ import { GraphQLError } from 'graphql';
 import type { Resolvers } from '../../__generated__/resolvers-types';
 import { ForbiddenError } from '../../errors';
 import { decodeCursor, newestKey, pageSize, toConnection } from '../common/connection';
-import type { Context } from '../context';
-import type { User } from './user.entity';
-import { login, logout } from './auth.service';
+import { requireViewer, type Context } from '../context';
+import { User } from './user.entity';
+import { changePassword, checkCredentials, logout, logoutEverywhere } from './auth.service';
+
+function codeOf(error: unknown): string {
+  return error instanceof GraphQLError ? String(error.extensions.code) : 'INTERNAL_SERVER_ERROR';
+}
 
 /** Email and orders are the user's own business: anyone else asking gets FORBIDDEN. */
 function requireSelf(user: User, context: Context, field: string): void {
@@ -21,28 +25,60 @@ export const userResolvers: Resolvers = {
     login: async (_parent, { email, password }, context) => {
       const throttle = context.loginThrottle;
       const address = context.transport?.address;
-      let signedIn: Awaited<ReturnType<typeof login>>;
+      let user: User;
       try {
         await throttle?.check(email, address);
-        signedIn = await login(context.em, email, password, context.sessionTtlSeconds);
+        user = await checkCredentials(context.em, email, password);
       } catch (error) {
-        const code = error instanceof GraphQLError ? String(error.extensions.code) : 'INTERNAL_SERVER_ERROR';
+        const code = codeOf(error);
         if (code === 'UNAUTHENTICATED') await throttle?.failed(email, address);
         context.auditNotes?.push({ event: 'sign-in-failed', email, code });
         throw error;
       }
-      const { user, session } = signedIn;
       await throttle?.succeeded(email);
+      // The session the request came with (if any) ends, announced like a sign-out, so its
+      // private subscriptions end too: a sign-in never continues a session it did not start.
+      const previous = context.transport?.token;
+      if (previous && context.viewer) await logout(context.em, context.outbox, context.sessions, context.viewer.userId, previous);
+      const session = context.transport ? await context.transport.signIn(user) : await context.sessions.start(context.em, user);
       context.auditNotes?.push({ event: 'sign-in', userId: user.id });
-      context.transport?.setSessionCookie(session.token, session.expiresAt);
       return { user, token: session.token, expiresAt: session.expiresAt };
     },
     logout: async (_parent, _args, context) => {
       const token = context.transport?.token;
-      if (token) await logout(context.em, context.outbox, token);
+      if (token && context.viewer) await logout(context.em, context.outbox, context.sessions, context.viewer.userId, token);
       context.auditNotes?.push({ event: 'sign-out', userId: context.viewer?.userId ?? null });
-      context.transport?.clearSessionCookie();
+      await context.transport?.signOut();
       return true;
+    },
+    logoutEverywhere: async (_parent, _args, context) => {
+      const viewer = requireViewer(context);
+      const sessionsEnded = await logoutEverywhere(context.em, context.outbox, context.sessions, viewer.userId);
+      context.auditNotes?.push({ event: 'sign-out-everywhere', userId: viewer.userId, sessionsEnded });
+      await context.transport?.signOut();
+      return sessionsEnded;
+    },
+    changePassword: async (_parent, { currentPassword, newPassword }, context) => {
+      const viewer = requireViewer(context);
+      const user = await context.em.findOneOrFail(User, viewer.userId, { populate: ['passwordHash'] });
+      const throttle = context.loginThrottle;
+      const address = context.transport?.address;
+      try {
+        // Guessing the current password here is guessing it at sign-in: the same limits.
+        await throttle?.check(user.email, address);
+        const sessionsEnded = await changePassword(context.em, context.outbox, context.sessions, user, {
+          currentPassword,
+          newPassword,
+          keepToken: context.transport?.token ?? null,
+        });
+        context.auditNotes?.push({ event: 'password-changed', userId: viewer.userId, sessionsEnded });
+        return sessionsEnded;
+      } catch (error) {
+        const code = codeOf(error);
+        if (error instanceof GraphQLError && error.extensions.field === 'currentPassword') await throttle?.failed(user.email, address);
+        context.auditNotes?.push({ event: 'password-change-failed', userId: viewer.userId, code });
+        throw error;
+      }
     },
   },
   User: {

@@ -17,6 +17,7 @@ import type { Context, Viewer } from '../../modules/context';
 import { tagsForEvent } from '../../modules/invalidation';
 import { livePublicationsOf } from '../../modules/live/live.topics';
 import { closeRedis, createCacheClient, createSubscriberClient } from '../../redis/clients';
+import type { SessionStore } from '../../session/session-store';
 import type { Logger } from '../logger';
 import { createLiveMetrics } from './live-metrics';
 import { createPlanner } from './plan';
@@ -41,6 +42,7 @@ export function createLive(options: {
   policies: PolicyMap;
   cache: TwoTierCache | undefined;
   orm: Orm;
+  sessions: SessionStore;
   contextFor: (viewer: Viewer | null) => Context;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   metricsRegistry: Registry;
@@ -113,6 +115,7 @@ export function createLive(options: {
         schema: options.schema,
         config,
         orm: options.orm,
+        sessions: options.sessions,
         registry,
         bus,
         plan: createPlanner({ schema: options.schema, policies: options.policies }),

@@ -25,8 +25,8 @@ import { EventsExpiredError, type LiveBus, type LiveSubscription } from '../../e
 import type { Viewer } from '../../modules/context';
 import { sessionTopic } from '../../modules/live/live.topics';
 import type { UserRole } from '../../modules/user/user.entity';
-import { hashToken, readSession, tokenFromRequest } from '../../session/sessions';
-import { SESSION_COOKIE } from '../context';
+import { tokenFromRequest } from '../../session/sessions';
+import { SESSION_COOKIE, type SessionStore } from '../../session/session-store';
 import type { Logger } from '../logger';
 import type { LiveMetrics } from './live-metrics';
 import type { PlanResult, SubscribeRequest } from './plan';
@@ -69,6 +69,7 @@ export interface LiveServerOptions {
     'nodeEnv' | 'liveConnectionInitTimeoutMs' | 'subscriptionsPerSocketMax' | 'liveSocketsPerAddressMax' | 'liveKeepAliveMs' | 'liveMaxMessageBytes' | 'liveMaxBufferedBytes'
   >;
   orm: Orm;
+  sessions: SessionStore;
   registry: LiveRegistry;
   bus: LiveBus;
   plan: (request: SubscribeRequest, viewer: Viewer | null) => PlanResult;
@@ -149,8 +150,8 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
         const state = stateOf(ctx);
         const params = ctx.connectionParams ?? {};
         const authorization = typeof params.authorization === 'string' ? params.authorization : undefined;
-        const cookie = parseCookie(ctx.extra.request.headers.cookie ?? '')[SESSION_COOKIE];
-        const token = tokenFromRequest(authorization, cookie);
+        const cookie = options.sessions.tokenFromCookie(parseCookie(ctx.extra.request.headers.cookie ?? '')[SESSION_COOKIE]);
+        const token = tokenFromRequest(authorization, cookie ?? undefined);
         if (!token) {
           // A malformed authorization is refused, not silently anonymous.
           if (authorization) {
@@ -159,17 +160,33 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
           }
           return true;
         }
-        // The table, not the cache: the socket needs the session's end, which the cache drops.
-        const session = await readSession(options.orm.em.fork() as SqlEntityManager, hashToken(token));
+        // The store, not the cache: the socket needs the session's end, which the cache drops.
+        const resolve = () => options.sessions.resolve(options.orm.em.fork() as SqlEntityManager, token, { fresh: true, touch: false });
+        const session = await resolve();
         if (!session) {
           metrics?.refused('bad_token');
           return false;
         }
         state.viewer = { userId: session.userId, role: session.role as UserRole };
-        state.session = options.bus.subscribe(sessionTopic(hashToken(token)), () => endSession(state));
-        // A session that runs out ends like one signed out (timers hold 24.8 days at most).
-        state.expiry = setTimeout(() => endSession(state), Math.min(session.expiresAt - Date.now(), 2 ** 31 - 1));
-        state.expiry.unref();
+        state.session = options.bus.subscribe(sessionTopic(session.id), () => endSession(state));
+        // A session that runs out ends like one signed out. A sliding session may have been
+        // renewed meanwhile (by HTTP requests): asked again when the timer fires.
+        const watchExpiry = (expiresAt: number) => {
+          // Timers hold 24.8 days at most.
+          state.expiry = setTimeout(() => {
+            resolve().then(
+              (still) => {
+                // The socket closed while the store was asked: nothing to watch.
+                if (states.get(ctx.extra.socket) !== state) return;
+                if (still && state.viewer) watchExpiry(still.expiresAt);
+                else endSession(state);
+              },
+              () => watchExpiry(Date.now() + 1000),
+            );
+          }, Math.max(Math.min(expiresAt - Date.now(), 2 ** 31 - 1), 100));
+          state.expiry.unref();
+        };
+        watchExpiry(session.expiresAt);
         return true;
       },
       onSubscribe: (ctx, id, payload) => {
