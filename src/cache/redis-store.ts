@@ -149,7 +149,7 @@ export class RedisStore implements CacheStore {
    */
   async read(keys: readonly string[], versionTags: readonly string[] = []): Promise<RemoteRead | undefined> {
     const all = [...keys, ...versionTags.map((tag) => this.keys.tagVersion(tag)), this.keys.generationKey];
-    const raw = await this.guarded('mget', () => this.redis.mget(...all));
+    const raw = await this.guarded('mget', () => this.redis.mget(...all).then(arrayReply));
     if (!raw) return undefined;
     const entries = raw.slice(0, keys.length).map((payload) => decodeEntry(payload));
     const versions = new Map<string, string>();
@@ -160,7 +160,7 @@ export class RedisStore implements CacheStore {
   /** The versions of `tags` ('' for none), in one MGET; undefined when Redis failed. */
   async versions(tags: readonly string[]): Promise<Map<string, string> | undefined> {
     if (tags.length === 0) return new Map();
-    const raw = await this.guarded('mget', () => this.redis.mget(...tags.map((tag) => this.keys.tagVersion(tag))));
+    const raw = await this.guarded('mget', () => this.redis.mget(...tags.map((tag) => this.keys.tagVersion(tag))).then(arrayReply));
     return raw && new Map(tags.map((tag, i) => [tag, raw[i] ?? '']));
   }
 
@@ -251,4 +251,13 @@ export class RedisStore implements CacheStore {
 /** For `TwoTierCache`'s `store` option: a Redis store over `redis` (the cache client). */
 export function redisStore(redis: Redis): StoreFactory {
   return ({ keys, breaker, events, timeoutMs }) => new RedisStore(redis, keys, breaker, events, timeoutMs);
+}
+
+/**
+ * An MGET's reply, refused unless it is an array: the checker once saw a string come back under
+ * injected faults, which threw out of a read that must never throw. Refused, it is a failed call.
+ */
+function arrayReply(reply: unknown): (string | null)[] {
+  if (!Array.isArray(reply)) throw new Error(`Redis answered an MGET with ${typeof reply}, not an array`);
+  return reply as (string | null)[];
 }
