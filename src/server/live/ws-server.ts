@@ -30,7 +30,7 @@ import { SESSION_COOKIE } from '../context';
 import type { Logger } from '../logger';
 import type { LiveMetrics } from './live-metrics';
 import type { PlanResult, SubscribeRequest } from './plan';
-import type { LivePlan, LiveRegistry, Membership } from './registry';
+import type { LivePlan, LiveRegistry, LiveSink, Membership } from './registry';
 
 /** What graphql-ws's `useServer` passes as `ctx.extra`. */
 interface Extra extends Record<PropertyKey, unknown> {
@@ -38,27 +38,128 @@ interface Extra extends Record<PropertyKey, unknown> {
   request: http.IncomingMessage;
 }
 
-/** One client subscription: how to end it from our side. */
-interface Active {
-  plan: LivePlan;
-  fail(error: GraphQLError): void;
-}
-
-interface SocketState {
-  viewer: Viewer | null;
-  session: LiveSubscription | undefined;
+/**
+ * What a signed-in socket adds to `ctx.extra`; an anonymous one adds nothing (most sockets:
+ * nothing per socket beyond what graphql-ws and ws hold already).
+ */
+interface SignedIn extends Record<PropertyKey, unknown> {
+  viewer: Viewer;
+  session: LiveSubscription;
   /** Ends the session's private subscriptions when it expires. */
-  expiry?: NodeJS.Timeout;
-  active: Map<string, Active>;
+  expiry: NodeJS.Timeout;
 }
 
-/** What onSubscribe hands to `subscribe` through graphql-ws's execution arguments. */
+type LiveContext = WsContext<Record<string, unknown>, Extra & Partial<SignedIn>>;
+
+/** What onSubscribe hands to `subscribe` through graphql-ws's execution arguments (then dropped). */
 interface Subscribing {
+  ctx: LiveContext;
   plan: LivePlan;
   after: string | undefined;
   id: string;
-  socket: WebSocket;
-  state: SocketState;
+}
+
+/** What every subscription of one server shares. */
+interface Shared {
+  registry: LiveRegistry;
+  metrics: LiveMetrics | undefined;
+  logger: Logger;
+  maxBufferedBytes: number;
+  subscriptions: number;
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * One client subscription: its registry membership, as graphql-ws expects a subscription (an
+ * async iterable that never yields), and the registry's sink writing this socket's `next`
+ * frames. `return()` (complete, close) leaves; a failure rejects `next()`. One object with
+ * shared methods and one pending promise, not a generator or closures: each subscriber holds it
+ * for as long as it is subscribed.
+ */
+class LiveIteration implements AsyncIterableIterator<never>, LiveSink {
+  private membership: Membership | undefined;
+  /** How it ended before graphql-ws asked for `next()`. */
+  private outcome: { error: GraphQLError } | typeof DONE | undefined;
+  private resolve: ((result: IteratorResult<never>) => void) | undefined;
+  private reject: ((error: unknown) => void) | undefined;
+  private done = false;
+
+  constructor(
+    private readonly shared: Shared,
+    readonly plan: LivePlan,
+    private readonly id: string,
+    private readonly socket: WebSocket,
+  ) {}
+
+  start(after: string | undefined): this {
+    this.shared.subscriptions += 1;
+    this.membership = this.shared.registry.join(this.plan, this, after);
+    return this;
+  }
+
+  send(payloadJson: string): void {
+    const { socket } = this;
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > this.shared.maxBufferedBytes) {
+      // A client this far behind would hold ever more memory here: it reconnects and resumes.
+      this.shared.metrics?.refused('slow_consumer');
+      socket.close(1013, 'Too far behind; reconnect and resume with "after"');
+      return;
+    }
+    socket.send(`{"id":${JSON.stringify(this.id)},"type":"next","payload":${payloadJson}}`);
+  }
+
+  /** The registry could not start it. */
+  fail(error: unknown): void {
+    if (error instanceof EventsExpiredError) {
+      this.shared.metrics?.refused('events_expired');
+      this.end(new EventsExpiredGraphQLError(error.afterId));
+      return;
+    }
+    this.shared.logger.warn({ err: error }, 'live: a subscription could not start');
+    this.end(new GraphQLError('The subscription could not start; subscribe again.'));
+  }
+
+  /** Ends it from our side: the client gets `error`. */
+  end(error: GraphQLError): void {
+    if (this.done) return;
+    this.finish();
+    if (this.reject) this.reject(error);
+    else this.outcome = { error };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<never>> {
+    const { outcome } = this;
+    if (outcome) return 'error' in outcome ? Promise.reject(outcome.error) : Promise.resolve(outcome);
+    return new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  return(): Promise<IteratorResult<never>> {
+    this.finish();
+    this.outcome ??= DONE;
+    this.resolve?.(DONE);
+    return Promise.resolve(DONE);
+  }
+
+  throw(error: unknown): Promise<IteratorResult<never>> {
+    this.finish();
+    return Promise.reject(error);
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.membership?.leave();
+    this.shared.subscriptions -= 1;
+  }
 }
 
 export interface LiveServerOptions {
@@ -87,21 +188,12 @@ export interface LiveServer {
   addressCount(): number;
 }
 
-/** A pending promise, with how to settle it from outside. */
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
-}
-
 export function createLiveServer(options: LiveServerOptions): LiveServer {
   const { config, registry, metrics, logger } = options;
   const wss = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: config.liveMaxMessageBytes });
-  const states = new WeakMap<WebSocket, SocketState>();
   const perAddress = new Map<string, number>();
   let sockets = 0;
-  let subscriptions = 0;
+  const shared: Shared = { registry, metrics, logger, maxBufferedBytes: config.liveMaxBufferedBytes, subscriptions: 0 };
 
   // Before graphql-ws's own listener: a socket over the limit is closed before it is served.
   wss.on('connection', (socket, request) => {
@@ -109,7 +201,8 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
     const count = (perAddress.get(address) ?? 0) + 1;
     perAddress.set(address, count);
     sockets += 1;
-    socket.once('close', () => {
+    // `on`, not `once`: a socket closes once, and `once` would add a wrapper per socket.
+    socket.on('close', () => {
       sockets -= 1;
       const left = (perAddress.get(address) ?? 1) - 1;
       if (left > 0) perAddress.set(address, left);
@@ -122,31 +215,26 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
     }
   });
 
-  const stateOf = (ctx: WsContext<Record<string, unknown>, Extra>): SocketState => {
-    let state = states.get(ctx.extra.socket);
-    if (!state) states.set(ctx.extra.socket, (state = { viewer: null, session: undefined, active: new Map() }));
-    return state;
-  };
-
   /** The session ended (logout, on any instance): its private subscriptions end, the socket turns anonymous. */
-  const endSession = (state: SocketState) => {
-    clearTimeout(state.expiry);
-    state.viewer = null;
-    state.session?.unsubscribe();
-    state.session = undefined;
-    for (const active of state.active.values()) {
-      if (active.plan.private) active.fail(new UnauthenticatedError('Your session ended; sign in again, then subscribe again.'));
+  const endSession = (ctx: LiveContext) => {
+    const { extra } = ctx;
+    clearTimeout(extra.expiry);
+    extra.session?.unsubscribe();
+    extra.viewer = undefined;
+    extra.session = undefined;
+    extra.expiry = undefined;
+    for (const subscription of Object.values(ctx.subscriptions)) {
+      if (subscription instanceof LiveIteration && subscription.plan.private) {
+        subscription.end(new UnauthenticatedError('Your session ended; sign in again, then subscribe again.'));
+      }
     }
   };
 
-  const frameOf = (id: string, payloadJson: string) => `{"id":${JSON.stringify(id)},"type":"next","payload":${payloadJson}}`;
-
-  const serverCleanup = useServer<Record<string, unknown>, Extra>(
+  const serverCleanup = useServer<Record<string, unknown>, SignedIn>(
     {
       schema: options.schema,
       connectionInitWaitTimeout: config.liveConnectionInitTimeoutMs,
       onConnect: async (ctx) => {
-        const state = stateOf(ctx);
         const params = ctx.connectionParams ?? {};
         const authorization = typeof params.authorization === 'string' ? params.authorization : undefined;
         const cookie = parseCookie(ctx.extra.request.headers.cookie ?? '')[SESSION_COOKIE];
@@ -165,23 +253,26 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
           metrics?.refused('bad_token');
           return false;
         }
-        state.viewer = { userId: session.userId, role: session.role as UserRole };
-        state.session = options.bus.subscribe(sessionTopic(hashToken(token)), () => endSession(state));
+        const { extra } = ctx;
+        extra.viewer = { userId: session.userId, role: session.role as UserRole };
+        extra.session = options.bus.subscribe(sessionTopic(hashToken(token)), () => endSession(ctx));
         // A session that runs out ends like one signed out (timers hold 24.8 days at most).
-        state.expiry = setTimeout(() => endSession(state), Math.min(session.expiresAt - Date.now(), 2 ** 31 - 1));
-        state.expiry.unref();
+        extra.expiry = setTimeout(() => endSession(ctx), Math.min(session.expiresAt - Date.now(), 2 ** 31 - 1));
+        extra.expiry.unref();
         return true;
       },
       onSubscribe: (ctx, id, payload) => {
-        const state = stateOf(ctx);
         // graphql-ws has added this id already.
         if (Object.keys(ctx.subscriptions).length > config.subscriptionsPerSocketMax) {
           metrics?.refused('subscriptions_per_socket');
           return [new SubscriptionLimitError(config.subscriptionsPerSocketMax)];
         }
-        const planned = options.plan(payload as SubscribeRequest, state.viewer);
+        const planned = options.plan(payload as SubscribeRequest, ctx.extra.viewer ?? null);
         if ('errors' in planned) return [...planned.errors];
-        const subscribing: Subscribing = { ...planned, id, socket: ctx.extra.socket, state };
+        // graphql-ws keeps the message for as long as the subscription lasts; the query's text
+        // is planned (and its document shared), so it need not keep that too.
+        (payload as { query: string }).query = '';
+        const subscribing: Subscribing = { ctx, plan: planned.plan, after: planned.after, id };
         return {
           schema: options.schema,
           document: planned.plan.document,
@@ -190,12 +281,18 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
           contextValue: subscribing,
         };
       },
-      subscribe: (args) => liveIterable(args.contextValue as Subscribing),
+      subscribe: (args) => {
+        const { ctx, plan, after, id } = args.contextValue as Subscribing;
+        // graphql-ws keeps these arguments for as long as the subscription lasts; this is not needed again.
+        args.contextValue = undefined;
+        const iteration = new LiveIteration(shared, plan, id, ctx.extra.socket);
+        // graphql-ws records it a few turns later; a session ending meanwhile must find it.
+        if (ctx.subscriptions[id] === null) (ctx.subscriptions as Record<string, unknown>)[id] = iteration;
+        return iteration.start(after);
+      },
       onClose: (ctx) => {
-        const state = states.get(ctx.extra.socket);
-        state?.session?.unsubscribe();
-        clearTimeout(state?.expiry);
-        states.delete(ctx.extra.socket);
+        ctx.extra.session?.unsubscribe();
+        clearTimeout(ctx.extra.expiry);
       },
     },
     wss,
@@ -204,75 +301,12 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
 
   // graphql-ws prints a socket's errors to stderr; a client sending oversized or broken frames
   // (ws has already closed the socket with the right code) would fill it. Logged instead.
+  // One listener for every socket, not one each.
+  const onSocketError = (err: Error) => logger.debug({ err }, 'live: a WebSocket failed (closed by ws with its code)');
   wss.on('connection', (socket) => {
     socket.removeAllListeners('error');
-    socket.on('error', (err) => logger.debug({ err }, 'live: a WebSocket failed (closed by ws with its code)'));
+    socket.on('error', onSocketError);
   });
-
-  /**
-   * The registry membership of one subscription, as graphql-ws expects a subscription: an
-   * async iterable. `return()` (complete, close) leaves; a failure rejects `next()`.
-   */
-  function liveIterable({ plan, after, id, socket, state }: Subscribing): AsyncIterableIterator<never> {
-    const ended = deferred<IteratorResult<never>>();
-    // graphql-ws awaits it; a failure before it does must not count as unhandled.
-    ended.promise.catch(() => undefined);
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      membership.leave();
-      state.active.delete(id);
-      subscriptions -= 1;
-    };
-    subscriptions += 1;
-    state.active.set(id, {
-      plan,
-      fail: (error) => {
-        finish();
-        ended.reject(error);
-      },
-    });
-    const membership: Membership = registry.join(
-      plan,
-      {
-        next: (payloadJson) => {
-          if (socket.readyState !== socket.OPEN) return;
-          if (socket.bufferedAmount > config.liveMaxBufferedBytes) {
-            // A client this far behind would hold ever more memory here: it reconnects and resumes.
-            metrics?.refused('slow_consumer');
-            socket.close(1013, 'Too far behind; reconnect and resume with "after"');
-            return;
-          }
-          socket.send(frameOf(id, payloadJson));
-        },
-      },
-      after,
-    );
-    membership.ready.catch((error: unknown) => {
-      if (error instanceof EventsExpiredError) {
-        metrics?.refused('events_expired');
-        state.active.get(id)?.fail(new EventsExpiredGraphQLError(error.afterId));
-        return;
-      }
-      logger.warn({ err: error }, 'live: a subscription could not start');
-      state.active.get(id)?.fail(new GraphQLError('The subscription could not start; subscribe again.'));
-    });
-    const iterator: AsyncIterableIterator<never> = {
-      [Symbol.asyncIterator]: () => iterator,
-      next: () => ended.promise,
-      return: async () => {
-        finish();
-        ended.resolve({ done: true, value: undefined });
-        return { done: true, value: undefined };
-      },
-      throw: async (error: unknown) => {
-        finish();
-        throw error;
-      },
-    };
-    return iterator;
-  }
 
   return {
     wss,
@@ -286,7 +320,7 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
       },
     },
     socketCount: () => sockets,
-    subscriptionCount: () => subscriptions,
+    subscriptionCount: () => shared.subscriptions,
     addressCount: () => perAddress.size,
   };
 }
