@@ -1,22 +1,38 @@
 /**
  * GraphQL subscriptions over WebSocket (`graphql-transport-ws`) on the HTTP server's own port
- * and path, set up as Apollo Server 5 documents it: a `ws` server, graphql-ws's `useServer`,
- * and a drain plugin that disposes of it (sockets close with 1001) when Apollo stops.
+ * and path: a `ws` server, graphql-ws's protocol server (`makeServer`), and a drain plugin that
+ * disposes of it (sockets close with 1001) when Apollo stops.
  *
- * graphql-ws runs the protocol (init timeout 4408, malformed messages 4400, duplicate ids
- * 4409...); its hooks hand each subscription to the live registry, which writes the shared
- * payload into this socket's `next` frames directly. The iterable handed back to graphql-ws
- * never yields: it only carries the subscription's end (client `complete`, socket closed) to
- * the registry, and the registry's refusals (expired resume point, session ended) back as the
- * protocol's `error` message.
+ * graphql-ws runs the connection: `connection_init` and its acknowledgement, ping and pong,
+ * malformed messages (4400), a second init (4429). `subscribe` and `complete` are served here:
+ * graphql-ws would hold, per subscription and for as long as it lasts, two suspended async
+ * functions, the raw message, its parsed copy and a dozen closures and promises, for an
+ * iterable that never yields. Here a subscription is one object in graphql-ws's
+ * `ctx.subscriptions` (so its limits, duplicate ids (4409) and close handling see it) and one
+ * live registry member, which writes the shared payload into this socket's `next` frames
+ * directly. The registry's refusals (expired resume point) and a session's end come back as the
+ * protocol's `error` message, as graphql-ws would send them. Keep-alive pings and the init
+ * timeout (4408) are one server-wide timer and one timer per socket until its init, instead of
+ * graphql-ws's per-socket ones (useServer).
  */
 import type http from 'node:http';
 import { parse as parseCookie } from 'cookie';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { CloseCode, type Context as WsContext } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  CloseCode,
+  GRAPHQL_TRANSPORT_WS_PROTOCOL,
+  MessageType,
+  handleProtocols,
+  makeServer,
+  parseMessage,
+  stringifyMessage,
+  type Context as WsContext,
+  type Message,
+  type SubscribePayload,
+  type WebSocket as WsAdapter,
+} from 'graphql-ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../../config';
 import type { Orm } from '../../db/orm';
@@ -31,136 +47,6 @@ import type { Logger } from '../logger';
 import type { LiveMetrics } from './live-metrics';
 import type { PlanResult, SubscribeRequest } from './plan';
 import type { LivePlan, LiveRegistry, LiveSink, Membership } from './registry';
-
-/** What graphql-ws's `useServer` passes as `ctx.extra`. */
-interface Extra extends Record<PropertyKey, unknown> {
-  socket: WebSocket;
-  request: http.IncomingMessage;
-}
-
-/**
- * What a signed-in socket adds to `ctx.extra`; an anonymous one adds nothing (most sockets:
- * nothing per socket beyond what graphql-ws and ws hold already).
- */
-interface SignedIn extends Record<PropertyKey, unknown> {
-  viewer: Viewer;
-  session: LiveSubscription;
-  /** Ends the session's private subscriptions when it expires. */
-  expiry: NodeJS.Timeout;
-}
-
-type LiveContext = WsContext<Record<string, unknown>, Extra & Partial<SignedIn>>;
-
-/** What onSubscribe hands to `subscribe` through graphql-ws's execution arguments (then dropped). */
-interface Subscribing {
-  ctx: LiveContext;
-  plan: LivePlan;
-  after: string | undefined;
-  id: string;
-}
-
-/** What every subscription of one server shares. */
-interface Shared {
-  registry: LiveRegistry;
-  metrics: LiveMetrics | undefined;
-  logger: Logger;
-  maxBufferedBytes: number;
-  subscriptions: number;
-}
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
-/**
- * One client subscription: its registry membership, as graphql-ws expects a subscription (an
- * async iterable that never yields), and the registry's sink writing this socket's `next`
- * frames. `return()` (complete, close) leaves; a failure rejects `next()`. One object with
- * shared methods and one pending promise, not a generator or closures: each subscriber holds it
- * for as long as it is subscribed.
- */
-class LiveIteration implements AsyncIterableIterator<never>, LiveSink {
-  private membership: Membership | undefined;
-  /** How it ended before graphql-ws asked for `next()`. */
-  private outcome: { error: GraphQLError } | typeof DONE | undefined;
-  private resolve: ((result: IteratorResult<never>) => void) | undefined;
-  private reject: ((error: unknown) => void) | undefined;
-  private done = false;
-
-  constructor(
-    private readonly shared: Shared,
-    readonly plan: LivePlan,
-    private readonly id: string,
-    private readonly socket: WebSocket,
-  ) {}
-
-  start(after: string | undefined): this {
-    this.shared.subscriptions += 1;
-    this.membership = this.shared.registry.join(this.plan, this, after);
-    return this;
-  }
-
-  send(payloadJson: string): void {
-    const { socket } = this;
-    if (socket.readyState !== socket.OPEN) return;
-    if (socket.bufferedAmount > this.shared.maxBufferedBytes) {
-      // A client this far behind would hold ever more memory here: it reconnects and resumes.
-      this.shared.metrics?.refused('slow_consumer');
-      socket.close(1013, 'Too far behind; reconnect and resume with "after"');
-      return;
-    }
-    socket.send(`{"id":${JSON.stringify(this.id)},"type":"next","payload":${payloadJson}}`);
-  }
-
-  /** The registry could not start it. */
-  fail(error: unknown): void {
-    if (error instanceof EventsExpiredError) {
-      this.shared.metrics?.refused('events_expired');
-      this.end(new EventsExpiredGraphQLError(error.afterId));
-      return;
-    }
-    this.shared.logger.warn({ err: error }, 'live: a subscription could not start');
-    this.end(new GraphQLError('The subscription could not start; subscribe again.'));
-  }
-
-  /** Ends it from our side: the client gets `error`. */
-  end(error: GraphQLError): void {
-    if (this.done) return;
-    this.finish();
-    if (this.reject) this.reject(error);
-    else this.outcome = { error };
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<never>> {
-    const { outcome } = this;
-    if (outcome) return 'error' in outcome ? Promise.reject(outcome.error) : Promise.resolve(outcome);
-    return new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-
-  return(): Promise<IteratorResult<never>> {
-    this.finish();
-    this.outcome ??= DONE;
-    this.resolve?.(DONE);
-    return Promise.resolve(DONE);
-  }
-
-  throw(error: unknown): Promise<IteratorResult<never>> {
-    this.finish();
-    return Promise.reject(error);
-  }
-
-  private finish(): void {
-    if (this.done) return;
-    this.done = true;
-    this.membership?.leave();
-    this.shared.subscriptions -= 1;
-  }
-}
 
 export interface LiveServerOptions {
   httpServer: http.Server;
@@ -188,124 +74,333 @@ export interface LiveServer {
   addressCount(): number;
 }
 
+type LiveContext = WsContext<Record<string, unknown>, Connection>;
+
+/** What every socket of one server shares. */
+interface Shared {
+  registry: LiveRegistry;
+  metrics: LiveMetrics | undefined;
+  logger: Logger;
+  plan: LiveServerOptions['plan'];
+  maxBufferedBytes: number;
+  subscriptionsPerSocketMax: number;
+  /** Subscriptions active on this server. */
+  subscriptions: number;
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * One socket: graphql-ws's socket adapter and its `ctx.extra` at once, created whole (every
+ * socket's has one shape). Its methods are shared; what it holds is what the socket needs.
+ */
+class Connection implements WsAdapter {
+  readonly protocol: string;
+  /** graphql-ws's context, from `connection_init` on. */
+  ctx: LiveContext | undefined = undefined;
+  /** Until `connection_init`: closes the socket (4408) if none comes in time. */
+  initWait: NodeJS.Timeout | undefined = undefined;
+  /** Signed in: who, the session's end on the bus, its expiry. */
+  viewer: Viewer | undefined = undefined;
+  session: LiveSubscription | undefined = undefined;
+  expiry: NodeJS.Timeout | undefined = undefined;
+  /** graphql-ws's message handler. */
+  private handler: ((data: string) => Promise<void>) | undefined = undefined;
+
+  constructor(
+    readonly shared: Shared,
+    readonly socket: WebSocket,
+    readonly request: http.IncomingMessage,
+  ) {
+    this.protocol = socket.protocol;
+  }
+
+  send(data: string): Promise<void> {
+    const { socket } = this;
+    return new Promise((resolve, reject) => {
+      if (socket.readyState !== socket.OPEN) return resolve();
+      socket.send(data, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  onMessage(handler: (data: string) => Promise<void>): void {
+    this.handler = handler;
+  }
+
+  /** A message from the client: `subscribe` and `complete` are served here, the rest by graphql-ws. */
+  receive(data: RawData): void {
+    const text = String(data);
+    let message: Message | undefined;
+    try {
+      message = parseMessage(text);
+    } catch {
+      // graphql-ws answers it (4400).
+    }
+    if (message?.type === MessageType.Subscribe) this.subscribe(message.id, message.payload);
+    else if (message?.type === MessageType.Complete) this.complete(message.id);
+    else void this.forward(text);
+  }
+
+  private async forward(text: string): Promise<void> {
+    try {
+      await this.handler?.(text);
+    } catch (err) {
+      this.shared.logger.error({ err }, 'live: graphql-ws failed on a message');
+      this.socket.close(CloseCode.InternalServerError, 'Internal server error');
+    }
+  }
+
+  /** Protocol checks as graphql-ws makes them, then the plan, then the registry. */
+  private subscribe(id: string, payload: SubscribePayload): void {
+    const { ctx, socket, shared } = this;
+    if (!ctx?.acknowledged) {
+      socket.close(CloseCode.Unauthorized, 'Unauthorized');
+      return;
+    }
+    const subscriptions = ctx.subscriptions as Record<string, unknown>;
+    if (id in subscriptions) {
+      socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
+      return;
+    }
+    if (Object.keys(subscriptions).length >= shared.subscriptionsPerSocketMax) {
+      shared.metrics?.refused('subscriptions_per_socket');
+      this.sendErrors(id, [new SubscriptionLimitError(shared.subscriptionsPerSocketMax)]);
+      return;
+    }
+    const planned = shared.plan(payload as SubscribeRequest, this.viewer ?? null);
+    if ('errors' in planned) {
+      this.sendErrors(id, planned.errors);
+      return;
+    }
+    const subscription = new SocketSubscription(this, planned.plan, id);
+    subscriptions[id] = subscription;
+    subscription.start(planned.after);
+  }
+
+  private complete(id: string): void {
+    const subscriptions = this.ctx?.subscriptions as Record<string, unknown> | undefined;
+    if (!subscriptions) return;
+    const subscription = subscriptions[id];
+    delete subscriptions[id];
+    if (subscription instanceof SocketSubscription) subscription.return();
+  }
+
+  /** The protocol's `error` message: the subscription is over, the socket carries on. */
+  sendErrors(id: string, errors: readonly GraphQLError[]): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(stringifyMessage<MessageType.Error>({ id, type: MessageType.Error, payload: errors.map((error) => error.toJSON()) }));
+  }
+
+  /** The subscriptions of this socket (graphql-ws's `ctx.subscriptions` holds them). */
+  *active(): Generator<SocketSubscription> {
+    for (const subscription of Object.values(this.ctx?.subscriptions ?? {})) if (subscription instanceof SocketSubscription) yield subscription;
+  }
+}
+
+/**
+ * One client subscription: its registry membership and the registry's sink writing this
+ * socket's `next` frames. One object with shared methods, no closures or promises: each
+ * subscriber holds it for as long as it is subscribed. It passes for an async generator
+ * (`return()`), so graphql-ws ends it with the others when the socket closes.
+ */
+class SocketSubscription implements LiveSink {
+  private membership: Membership | undefined = undefined;
+  private done = false;
+
+  constructor(
+    private readonly connection: Connection,
+    readonly plan: LivePlan,
+    private readonly id: string,
+  ) {}
+
+  start(after: string | undefined): void {
+    this.connection.shared.subscriptions += 1;
+    this.membership = this.connection.shared.registry.join(this.plan, this, after);
+  }
+
+  send(payloadJson: string): void {
+    const { socket, shared } = this.connection;
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > shared.maxBufferedBytes) {
+      // A client this far behind would hold ever more memory here: it reconnects and resumes.
+      shared.metrics?.refused('slow_consumer');
+      socket.close(1013, 'Too far behind; reconnect and resume with "after"');
+      return;
+    }
+    socket.send(`{"id":${JSON.stringify(this.id)},"type":"next","payload":${payloadJson}}`);
+  }
+
+  /** The registry could not start it. */
+  fail(error: unknown): void {
+    const { shared } = this.connection;
+    if (error instanceof EventsExpiredError) {
+      shared.metrics?.refused('events_expired');
+      this.end(new EventsExpiredGraphQLError(error.afterId));
+      return;
+    }
+    shared.logger.warn({ err: error }, 'live: a subscription could not start');
+    this.end(new GraphQLError('The subscription could not start; subscribe again.'));
+  }
+
+  /** Ends it from our side: the client gets `error`. */
+  end(error: GraphQLError): void {
+    if (this.done) return;
+    this.finish();
+    const subscriptions = this.connection.ctx?.subscriptions as Record<string, unknown> | undefined;
+    if (subscriptions?.[this.id] === this) delete subscriptions[this.id];
+    this.connection.sendErrors(this.id, [error]);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Ends it from the client's side: `complete`, or the socket closed. */
+  return(): Promise<IteratorResult<never>> {
+    this.finish();
+    return Promise.resolve(DONE);
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.membership?.leave();
+    this.connection.shared.subscriptions -= 1;
+  }
+}
+
+/** No `connection_init` in time (graphql-ws's rule; a timer argument, not a closure per socket). */
+function closeUninitialised(connection: Connection): void {
+  connection.initWait = undefined;
+  if (!connection.ctx) connection.socket.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+}
+
 export function createLiveServer(options: LiveServerOptions): LiveServer {
   const { config, registry, metrics, logger } = options;
-  const wss = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: config.liveMaxMessageBytes });
+  const wss = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: config.liveMaxMessageBytes, handleProtocols });
   const perAddress = new Map<string, number>();
   let sockets = 0;
-  const shared: Shared = { registry, metrics, logger, maxBufferedBytes: config.liveMaxBufferedBytes, subscriptions: 0 };
+  const shared: Shared = {
+    registry,
+    metrics,
+    logger,
+    plan: options.plan,
+    maxBufferedBytes: config.liveMaxBufferedBytes,
+    subscriptionsPerSocketMax: config.subscriptionsPerSocketMax,
+    subscriptions: 0,
+  };
 
-  // Before graphql-ws's own listener: a socket over the limit is closed before it is served.
+  /** The session ended (logout, on any instance): its private subscriptions end, the socket turns anonymous. */
+  const endSession = (connection: Connection) => {
+    clearTimeout(connection.expiry);
+    connection.session?.unsubscribe();
+    connection.viewer = undefined;
+    connection.session = undefined;
+    connection.expiry = undefined;
+    for (const subscription of [...connection.active()]) {
+      if (subscription.plan.private) subscription.end(new UnauthenticatedError('Your session ended; sign in again, then subscribe again.'));
+    }
+  };
+
+  const server = makeServer<Record<string, unknown>, Connection>({
+    schema: options.schema,
+    // Ours (closeUninitialised): graphql-ws's timer would stay referenced for the socket's life.
+    connectionInitWaitTimeout: 0,
+    onConnect: async (ctx) => {
+      const connection = ctx.extra;
+      clearTimeout(connection.initWait);
+      connection.initWait = undefined;
+      connection.ctx = ctx;
+      const params = ctx.connectionParams ?? {};
+      const authorization = typeof params.authorization === 'string' ? params.authorization : undefined;
+      const cookie = parseCookie(connection.request.headers.cookie ?? '')[SESSION_COOKIE];
+      const token = tokenFromRequest(authorization, cookie);
+      if (!token) {
+        // A malformed authorization is refused, not silently anonymous.
+        if (authorization) {
+          metrics?.refused('bad_token');
+          return false;
+        }
+        return true;
+      }
+      // The table, not the cache: the socket needs the session's end, which the cache drops.
+      const session = await readSession(options.orm.em.fork() as SqlEntityManager, hashToken(token));
+      if (!session) {
+        metrics?.refused('bad_token');
+        return false;
+      }
+      connection.viewer = { userId: session.userId, role: session.role as UserRole };
+      connection.session = options.bus.subscribe(sessionTopic(hashToken(token)), () => endSession(connection));
+      // A session that runs out ends like one signed out (timers hold 24.8 days at most).
+      connection.expiry = setTimeout(() => endSession(connection), Math.min(session.expiresAt - Date.now(), 2 ** 31 - 1));
+      connection.expiry.unref();
+      return true;
+    },
+    onClose: (ctx) => {
+      ctx.extra.session?.unsubscribe();
+      clearTimeout(ctx.extra.expiry);
+    },
+  });
+
+  // Keep-alive: every `liveKeepAliveMs` each open socket is pinged; one that has not answered
+  // the previous ping by then is dropped. One timer for the server, not one (or two) per socket.
+  const awaitingPong = new Set<WebSocket>();
+  const heartbeat =
+    config.liveKeepAliveMs > 0
+      ? setInterval(() => {
+          for (const socket of wss.clients) {
+            if (socket.readyState !== socket.OPEN) continue;
+            if (awaitingPong.has(socket)) {
+              socket.terminate();
+              continue;
+            }
+            awaitingPong.add(socket);
+            socket.ping();
+          }
+        }, config.liveKeepAliveMs).unref()
+      : undefined;
+  function onPong(this: WebSocket): void {
+    awaitingPong.delete(this);
+  }
+  // A client sending oversized or broken frames (ws has already closed the socket with the
+  // right code) would fill stderr: logged at debug. One listener for every socket.
+  const onSocketError = (err: Error) => logger.debug({ err }, 'live: a WebSocket failed (closed by ws with its code)');
+
+  wss.once('error', (err) => {
+    logger.error({ err }, 'live: the WebSocket server failed; closing its sockets');
+    for (const client of wss.clients) client.close(CloseCode.InternalServerError, 'Internal server error');
+  });
+
   wss.on('connection', (socket, request) => {
     const address = request.socket.remoteAddress ?? 'unknown';
     const count = (perAddress.get(address) ?? 0) + 1;
     perAddress.set(address, count);
     sockets += 1;
-    // `on`, not `once`: a socket closes once, and `once` would add a wrapper per socket.
-    socket.on('close', () => {
-      sockets -= 1;
-      const left = (perAddress.get(address) ?? 1) - 1;
-      if (left > 0) perAddress.set(address, left);
-      else perAddress.delete(address);
-    });
+    socket.on('error', onSocketError);
+    socket.on('pong', onPong);
+    const connection = new Connection(shared, socket, request);
     if (count > config.liveSocketsPerAddressMax) {
       metrics?.refused('sockets_per_address');
       // 4429: graphql-ws's "too many" code; its client does not retry it.
       socket.close(CloseCode.TooManyInitialisationRequests, 'Too many connections from this address');
+    } else if (socket.protocol === GRAPHQL_TRANSPORT_WS_PROTOCOL && config.liveConnectionInitTimeoutMs > 0) {
+      connection.initWait = setTimeout(closeUninitialised, config.liveConnectionInitTimeoutMs, connection);
     }
-  });
-
-  /** The session ended (logout, on any instance): its private subscriptions end, the socket turns anonymous. */
-  const endSession = (ctx: LiveContext) => {
-    const { extra } = ctx;
-    clearTimeout(extra.expiry);
-    extra.session?.unsubscribe();
-    extra.viewer = undefined;
-    extra.session = undefined;
-    extra.expiry = undefined;
-    for (const subscription of Object.values(ctx.subscriptions)) {
-      if (subscription instanceof LiveIteration && subscription.plan.private) {
-        subscription.end(new UnauthenticatedError('Your session ended; sign in again, then subscribe again.'));
-      }
-    }
-  };
-
-  const serverCleanup = useServer<Record<string, unknown>, SignedIn>(
-    {
-      schema: options.schema,
-      connectionInitWaitTimeout: config.liveConnectionInitTimeoutMs,
-      onConnect: async (ctx) => {
-        const params = ctx.connectionParams ?? {};
-        const authorization = typeof params.authorization === 'string' ? params.authorization : undefined;
-        const cookie = parseCookie(ctx.extra.request.headers.cookie ?? '')[SESSION_COOKIE];
-        const token = tokenFromRequest(authorization, cookie);
-        if (!token) {
-          // A malformed authorization is refused, not silently anonymous.
-          if (authorization) {
-            metrics?.refused('bad_token');
-            return false;
-          }
-          return true;
-        }
-        // The table, not the cache: the socket needs the session's end, which the cache drops.
-        const session = await readSession(options.orm.em.fork() as SqlEntityManager, hashToken(token));
-        if (!session) {
-          metrics?.refused('bad_token');
-          return false;
-        }
-        const { extra } = ctx;
-        extra.viewer = { userId: session.userId, role: session.role as UserRole };
-        extra.session = options.bus.subscribe(sessionTopic(hashToken(token)), () => endSession(ctx));
-        // A session that runs out ends like one signed out (timers hold 24.8 days at most).
-        extra.expiry = setTimeout(() => endSession(ctx), Math.min(session.expiresAt - Date.now(), 2 ** 31 - 1));
-        extra.expiry.unref();
-        return true;
-      },
-      onSubscribe: (ctx, id, payload) => {
-        // graphql-ws has added this id already.
-        if (Object.keys(ctx.subscriptions).length > config.subscriptionsPerSocketMax) {
-          metrics?.refused('subscriptions_per_socket');
-          return [new SubscriptionLimitError(config.subscriptionsPerSocketMax)];
-        }
-        const planned = options.plan(payload as SubscribeRequest, ctx.extra.viewer ?? null);
-        if ('errors' in planned) return [...planned.errors];
-        // graphql-ws keeps the message for as long as the subscription lasts; the query's text
-        // is planned (and its document shared), so it need not keep that too.
-        (payload as { query: string }).query = '';
-        const subscribing: Subscribing = { ctx, plan: planned.plan, after: planned.after, id };
-        return {
-          schema: options.schema,
-          document: planned.plan.document,
-          operationName: planned.plan.operationName,
-          variableValues: planned.plan.variableValues,
-          contextValue: subscribing,
-        };
-      },
-      subscribe: (args) => {
-        const { ctx, plan, after, id } = args.contextValue as Subscribing;
-        // graphql-ws keeps these arguments for as long as the subscription lasts; this is not needed again.
-        args.contextValue = undefined;
-        const iteration = new LiveIteration(shared, plan, id, ctx.extra.socket);
-        // graphql-ws records it a few turns later; a session ending meanwhile must find it.
-        if (ctx.subscriptions[id] === null) (ctx.subscriptions as Record<string, unknown>)[id] = iteration;
-        return iteration.start(after);
-      },
-      onClose: (ctx) => {
-        ctx.extra.session?.unsubscribe();
-        clearTimeout(ctx.extra.expiry);
-      },
-    },
-    wss,
-    config.liveKeepAliveMs,
-  );
-
-  // graphql-ws prints a socket's errors to stderr; a client sending oversized or broken frames
-  // (ws has already closed the socket with the right code) would fill it. Logged instead.
-  // One listener for every socket, not one each.
-  const onSocketError = (err: Error) => logger.debug({ err }, 'live: a WebSocket failed (closed by ws with its code)');
-  wss.on('connection', (socket) => {
-    socket.removeAllListeners('error');
-    socket.on('error', onSocketError);
+    const closed = server.opened(connection, connection);
+    socket.on('message', (data) => connection.receive(data));
+    socket.on('close', (code, reason) => {
+      sockets -= 1;
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left > 0) perAddress.set(address, left);
+      else perAddress.delete(address);
+      clearTimeout(connection.initWait);
+      awaitingPong.delete(socket);
+      closed(code, String(reason)).catch((err: unknown) => logger.warn({ err }, 'live: closing a socket failed'));
+    });
   });
 
   return {
@@ -314,7 +409,10 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
       async serverWillStart() {
         return {
           async drainServer() {
-            await serverCleanup.dispose();
+            clearInterval(heartbeat);
+            for (const client of wss.clients) client.close(1001, 'Going away');
+            wss.removeAllListeners();
+            await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
           },
         };
       },
