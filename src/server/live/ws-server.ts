@@ -110,7 +110,8 @@ class Connection implements WsAdapter {
   constructor(
     readonly shared: Shared,
     readonly socket: WebSocket,
-    readonly request: http.IncomingMessage,
+    /** The upgrade request, until `connection_init` has read its cookie: then let go (with its headers, some 1 KB). */
+    public request: http.IncomingMessage | undefined,
   ) {
     this.protocol = socket.protocol;
   }
@@ -317,7 +318,8 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
       connection.ctx = ctx;
       const params = ctx.connectionParams ?? {};
       const authorization = typeof params.authorization === 'string' ? params.authorization : undefined;
-      const cookie = parseCookie(connection.request.headers.cookie ?? '')[SESSION_COOKIE];
+      const cookie = parseCookie(connection.request?.headers.cookie ?? '')[SESSION_COOKIE];
+      connection.request = undefined;
       const token = tokenFromRequest(authorization, cookie);
       if (!token) {
         // A malformed authorization is refused, not silently anonymous.
