@@ -137,6 +137,19 @@ describe('closed with graphql-ws close codes, others go on', () => {
     await bystanderStillServed();
   });
 
+  it('a second subscribe with an id in use: 4409, and its subscriptions end', async () => {
+    const twice = await rawSocket();
+    twice.socket.send(JSON.stringify({ type: 'connection_init' }));
+    await until(() => twice.messages.some((message) => message.type === 'connection_ack'));
+    const subscribe = { id: '1', type: 'subscribe', payload: { query: WATCH, variables: { id: String(server.dataset.products[0]!.id) } } };
+    twice.socket.send(JSON.stringify(subscribe));
+    await until(() => server.app.live.registry.memberCount === 2);
+    twice.socket.send(JSON.stringify(subscribe));
+    expect((await twice.closed).code).toBe(4409);
+    await until(() => server.app.live.registry.memberCount === 1);
+    await bystanderStillServed();
+  });
+
   it('more sockets from one address than LIVE_SOCKETS_PER_ADDRESS_MAX: 4429 for the extra ones', async () => {
     // The bystander holds one of the six.
     const sockets = await Promise.all(Array.from({ length: 5 }, () => rawSocket()));
@@ -168,6 +181,28 @@ it('/metrics shows sockets, subscriptions, distinct subscriptions, events, messa
   expect(text).toMatch(/^storefront_live_resolutions_total\{kind="product"\} [1-9]/m);
   expect(text).toMatch(/^storefront_live_delivery_seconds_count [1-9]/m);
   expect(text).toMatch(/^storefront_live_refusals_total\{reason="sockets_per_address"\} 1$/m);
+});
+
+it('keep-alive (LIVE_KEEPALIVE_MS): a socket answering pings stays, one that does not is dropped', async () => {
+  const instance: TestInstance = await server.startInstance({ LIVE_KEEPALIVE_MS: '100' });
+  const open = (autoPong: boolean) => {
+    const socket = new WebSocket(wsUrl(instance.url), 'graphql-transport-ws', { autoPong });
+    const pings = { count: 0 };
+    socket.on('ping', () => (pings.count += 1));
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+    return { socket, pings, closed };
+  };
+  const answering = open(true);
+  const silent = open(false);
+  // Pinged, not answered, pinged again: dropped without a close frame (1006 on this side).
+  expect(await silent.closed).toBe(1006);
+  expect(silent.pings.count).toBeGreaterThanOrEqual(1);
+  await until(() => answering.pings.count >= 3);
+  expect(answering.socket.readyState).toBe(WebSocket.OPEN);
+  answering.socket.close();
+  await answering.closed;
+  await instance.stop();
 });
 
 it('stopping the server closes live sockets with 1001 (going away)', async () => {

@@ -38,3 +38,13 @@ it('tells apart other arguments, documents and, for private data, users', () => 
   expect(keyOf(plan({ query: EMAILS }, alice))).not.toBe(keyOf(plan({ query: EMAILS }, bob)));
   expect(keyOf(plan({ query: EMAILS }, alice))).toMatch(/\|user:7$/);
 });
+
+it('hands subscribers of one key the same plan (one document held, not one each), each its own resume point', () => {
+  const first = plan({ query: WATCH, variables: { id: '3' } }, null);
+  const second = plan({ query: WATCH, variables: { after: '2-0', id: '3' } }, alice);
+  if ('errors' in first || 'errors' in second) throw new Error('planning failed');
+  expect(second.plan).toBe(first.plan);
+  expect([first.after, second.after]).toEqual([undefined, '2-0']);
+  const other = plan({ query: WATCH, variables: { id: '4' } }, null);
+  expect('plan' in other && other.plan).not.toBe(first.plan);
+});

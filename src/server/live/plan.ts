@@ -43,7 +43,7 @@ export type PlanResult = { plan: LivePlan; after: string | undefined } | { error
 export interface PlannerOptions {
   schema: GraphQLSchema;
   policies: PolicyMap;
-  /** Default 2000. Parsed documents kept, by their text: clients send the same few. */
+  /** Default 2000. Parsed documents kept, by their text, and plans, by their key: clients send the same few. */
   maxDocuments?: number;
 }
 
@@ -71,6 +71,11 @@ export function createPlanner(options: PlannerOptions) {
   /** Parsed and validated documents (or their errors), by query text: bounded, oldest out. */
   const documents = new Map<string, { document: DocumentNode; userScoped: boolean } | readonly GraphQLError[]>();
   const maxDocuments = options.maxDocuments ?? 2000;
+  /**
+   * Plans by key: every subscriber of one distinct subscription holds the same plan (and its
+   * document) for as long as it is subscribed, not a copy each (bounded, oldest out).
+   */
+  const plans = new Map<string, LivePlan>();
 
   /** Whether anything the document selects depends on who asks (a PRIVATE field or type). */
   function selectsPrivate(document: DocumentNode): boolean {
@@ -159,18 +164,23 @@ export function createPlanner(options: PlannerOptions) {
     const scoped = spec.private || (userScoped && viewer !== null);
     const scope = scoped ? `user:${viewer!.userId}` : 'public';
     const key = `${createHash('sha256').update(print(shared)).update('\u0000').update(operationName ?? '').digest('base64url')}|${canonicalJson(variableValues)}|${scope}`;
-    return {
-      after: after ?? undefined,
-      plan: {
+    let planned = plans.get(key);
+    if (!planned) {
+      // The resume point is no part of the key: what `accepts` reads must not be it either.
+      const sharedArgs = { ...args, [RESUME_ARGUMENT]: undefined };
+      planned = {
         key,
         topic,
-        accepts: (event) => spec.accepts(event, args),
+        accepts: (event) => spec.accepts(event, sharedArgs),
         document: shared,
         operationName,
         variableValues,
         viewer: scoped ? viewer : null,
         private: scoped,
-      },
-    };
+      };
+      if (plans.size >= maxDocuments) plans.delete(plans.keys().next().value!);
+      plans.set(key, planned);
+    }
+    return { after: after ?? undefined, plan: planned };
   };
 }

@@ -39,19 +39,41 @@ export interface LivePlan {
 /** Where a member's frames go. */
 export interface LiveSink {
   /** Writes one `next` frame with the already serialized payload. */
-  next(payloadJson: string): void;
+  send(payloadJson: string): void;
+  /**
+   * The member could not start: its topic's subscription failed, or its resume point is no
+   * longer kept (`EventsExpiredError`). Called once at most, never after `leave()`.
+   */
+  fail(error: unknown): void;
 }
 
 export interface Membership {
-  /** Resolves once the member receives live events (after its replay, if it resumed). */
-  ready: Promise<void>;
   leave(): void;
 }
 
-interface Member {
-  sink: LiveSink;
+/**
+ * One client in a distinct subscription. A class, not closures: a subscriber holds one of
+ * these for as long as it is subscribed, and its methods are shared.
+ */
+class Member implements Membership {
   /** While replaying: live payloads held back, with their event ids. */
   held: { id: string; payload: string }[] | undefined;
+  /** Counted in `readyCount`. */
+  counted = false;
+  left = false;
+
+  constructor(
+    private readonly registry: LiveRegistry,
+    readonly distinct: Distinct,
+    readonly sink: LiveSink,
+    resuming: boolean,
+  ) {
+    this.held = resuming ? [] : undefined;
+  }
+
+  leave(): void {
+    this.registry.leave(this);
+  }
 }
 
 interface Distinct {
@@ -64,6 +86,10 @@ interface Distinct {
 interface Topic {
   distincts: Set<Distinct>;
   subscription: LiveSubscription;
+  /** Its subscription is acknowledged: members joining now receive live events at once. */
+  ready: boolean;
+  /** Its subscription failed: members joining now fail. */
+  failed?: { error: unknown };
 }
 
 export interface LiveRegistryOptions {
@@ -101,7 +127,7 @@ export class LiveRegistry {
 
   /**
    * Adds a member to the plan's distinct subscription. With `after`, it first receives the
-   * events it missed; `onExpired`-style failures reject `ready` (the caller ends the member).
+   * events it missed. If it cannot start, its sink's `fail` is called (the caller ends it).
    */
   join(plan: LivePlan, sink: LiveSink, after?: string): Membership {
     let distinct = this.distincts.get(plan.key);
@@ -110,31 +136,44 @@ export class LiveRegistry {
       this.distincts.set(plan.key, distinct);
       this.watch(distinct);
     }
-    const member: Member = { sink, held: after ? [] : undefined };
+    const member = new Member(this, distinct, sink, Boolean(after));
     distinct.members.add(member);
     this.memberCount += 1;
-    const joined = distinct;
     const topic = this.topics.get(plan.topic)!;
-    let left = false;
-    let counted = false;
-    const ready = (after ? this.replay(joined, member, topic, after) : topic.subscription.ready).then(() => {
-      if (left) return;
-      counted = true;
-      this.readyCount += 1;
-    });
-    return {
-      ready,
-      leave: () => {
-        if (left) return;
-        left = true;
-        this.memberCount -= 1;
-        if (counted) this.readyCount -= 1;
-        joined.members.delete(member);
-        if (joined.members.size > 0 || this.distincts.get(plan.key) !== joined) return;
-        this.distincts.delete(plan.key);
-        this.unwatch(joined);
-      },
-    };
+    if (after) {
+      this.replay(member, topic, after).then(
+        () => this.count(member),
+        (error: unknown) => this.fail(member, error),
+      );
+    } else if (topic.failed) {
+      const { error } = topic.failed;
+      queueMicrotask(() => this.fail(member, error));
+    } else if (topic.ready) this.count(member);
+    // Otherwise counted by the topic once its subscription is acknowledged (`watch`).
+    return member;
+  }
+
+  /** Called through `Membership.leave()`. */
+  leave(member: Member): void {
+    if (member.left) return;
+    member.left = true;
+    this.memberCount -= 1;
+    if (member.counted) this.readyCount -= 1;
+    const { distinct } = member;
+    distinct.members.delete(member);
+    if (distinct.members.size > 0 || this.distincts.get(distinct.plan.key) !== distinct) return;
+    this.distincts.delete(distinct.plan.key);
+    this.unwatch(distinct);
+  }
+
+  private count(member: Member): void {
+    if (member.left || member.counted) return;
+    member.counted = true;
+    this.readyCount += 1;
+  }
+
+  private fail(member: Member, error: unknown): void {
+    if (!member.left) member.sink.fail(error);
   }
 
   private watch(distinct: Distinct): void {
@@ -144,9 +183,22 @@ export class LiveRegistry {
       existing.distincts.add(distinct);
       return;
     }
-    const topic: Topic = { distincts: new Set([distinct]), subscription: undefined as unknown as LiveSubscription };
+    const topic: Topic = { distincts: new Set([distinct]), subscription: undefined as unknown as LiveSubscription, ready: false };
     this.topics.set(name, topic);
     topic.subscription = this.options.bus.subscribe(name, (event) => this.onEvent(topic, event));
+    // Once per topic, not per member: a member waiting for it is counted, or failed, from here.
+    topic.subscription.ready.then(
+      () => {
+        topic.ready = true;
+        for (const waiting of topic.distincts) for (const member of waiting.members) if (!member.held) this.count(member);
+      },
+      (error: unknown) => {
+        topic.failed = { error };
+        // Failing a member makes it leave: collected first.
+        const waiting = [...topic.distincts].flatMap((each) => [...each.members].filter((member) => !member.held));
+        for (const member of waiting) this.fail(member, error);
+      },
+    );
   }
 
   private unwatch(distinct: Distinct): void {
@@ -182,7 +234,7 @@ export class LiveRegistry {
     for (const member of distinct.members) {
       if (member.held) member.held.push({ id: live.id, payload });
       else {
-        member.sink.next(payload);
+        member.sink.send(payload);
         sent += 1;
       }
     }
@@ -206,7 +258,8 @@ export class LiveRegistry {
     return JSON.stringify({ data: result.data ?? null, ...(errors ? { errors } : {}), extensions: { eventId: live.id } });
   }
 
-  private async replay(distinct: Distinct, member: Member, topic: Topic, after: string): Promise<void> {
+  private async replay(member: Member, topic: Topic, after: string): Promise<void> {
+    const { distinct } = member;
     try {
       await topic.subscription.ready;
       const missed = await this.options.bus.replay(distinct.plan.topic, after);
@@ -216,11 +269,11 @@ export class LiveRegistry {
         if (!distinct.plan.accepts(live.event)) continue;
         // Its own execution: a replay is one client's, and rare.
         const payload = await this.payloadOf(distinct.plan, live);
-        if (!distinct.members.has(member)) return;
-        member.sink.next(payload);
+        if (member.left) return;
+        member.sink.send(payload);
         this.options.metrics?.replayed(topicKind(live.topic));
       }
-      for (const held of member.held ?? []) if (compareEventIds(held.id, last) > 0) member.sink.next(held.payload);
+      for (const held of member.held ?? []) if (compareEventIds(held.id, last) > 0) member.sink.send(held.payload);
     } finally {
       member.held = undefined;
     }
